@@ -1,0 +1,208 @@
+"""
+Cost of one log call: joblog against structlog's and python-json-logger's fastest setups.
+
+Every contender writes one JSON line per call to os.devnull, in one process.
+Rounds are interleaved (the order rotates each round), each contender's
+figure is the median over rounds of its per-call cost, and each ratio is the
+median of the per-round ratios, so drift of the machine cancels out.
+
+    python bench/emit.py [--rounds 15] [--calls 20000]
+
+Contenders:
+  (a) joblog logger, job bound, redaction on (the default), JSON
+  (b) structlog, documented fastest configuration: make_filtering_bound_logger,
+      cache_logger_on_first_use, a concrete (bound) logger, merge_contextvars + add_log_level +
+      TimeStamper(iso, utc) + JSONRenderer(orjson), BytesLoggerFactory; the
+      job_id bound with structlog.contextvars so both lines carry the same data
+  (c) stdlib logging + python-json-logger's JsonFormatter (StreamHandler)
+  (d) stdlib logging routed by joblog.configure(stdlib=True), job bound
+  (e) a call below the level: joblog vs structlog
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import io
+import logging
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable
+
+import orjson
+import structlog
+from pythonjsonlogger.json import JsonFormatter
+
+import joblog
+
+FIELDS = {
+    "scene_number": 1,
+    "duration": 5,
+    "prediction_id": "kling-1",
+    "model": "kling-v1.6",
+    "attempt": 3,
+    "video_url": "s3://videos/job/scene-1.mp4",
+}
+JOB_ID = "job-0b5c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d"
+
+
+def setup() -> dict[str, Callable[[], None]]:
+    devnull_text = open(os.devnull, "w")  # noqa: SIM115 - lives for the whole run
+    devnull_bytes = open(os.devnull, "wb")  # noqa: SIM115
+
+    # (a) and (d): joblog. configure() also points structlog at joblog, so
+    # structlog is configured for (b) afterwards.
+    joblog.configure(renderer="json", stream=devnull_text, level="info")
+    jlog = joblog.get_logger("bench.joblog")
+    std_joblog = logging.getLogger("bench.stdlib_joblog")
+
+    # (b) structlog's fastest documented configuration.
+    structlog.configure(
+        cache_logger_on_first_use=True,
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(serializer=orjson.dumps),
+        ],
+        logger_factory=structlog.BytesLoggerFactory(devnull_bytes),
+    )
+    # A concrete logger, not the lazy module-level proxy: structlog's docs
+    # name this the fastest way to call it, so it is the baseline.
+    slog = structlog.get_logger("bench.structlog").bind()
+
+    # (c) stdlib + python-json-logger, not propagating to joblog's root handler.
+    std_pjl = logging.getLogger("bench.stdlib_pjl")
+    handler = logging.StreamHandler(devnull_text)
+    handler.setFormatter(JsonFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    std_pjl.addHandler(handler)
+    std_pjl.propagate = False
+    std_pjl.setLevel(logging.INFO)
+
+    binding = joblog.bind_job(JOB_ID)
+    binding.__enter__()
+    structlog.contextvars.bind_contextvars(job_id=JOB_ID)
+
+    fields = FIELDS
+
+    def a_joblog() -> None:
+        jlog.info("Scene details", **fields)
+
+    def b_structlog() -> None:
+        slog.info("Scene details", **fields)
+
+    def c_stdlib_pjl() -> None:
+        std_pjl.info("Scene details", extra=fields)
+
+    def d_stdlib_joblog() -> None:
+        std_joblog.info("Scene details", extra=fields)
+
+    def e_joblog_disabled() -> None:
+        jlog.debug("Kling still processing", **fields)
+
+    def e_structlog_disabled() -> None:
+        slog.debug("Kling still processing", **fields)
+
+    contenders = {
+        "a joblog (job bound, redaction on)": a_joblog,
+        "b structlog fastest config": b_structlog,
+        "c stdlib + python-json-logger": c_stdlib_pjl,
+        "d stdlib via joblog": d_stdlib_joblog,
+        "e joblog call below level": e_joblog_disabled,
+        "e structlog call below level": e_structlog_disabled,
+    }
+    contenders.update(extra_contenders(jlog))
+    return contenders
+
+
+def extra_contenders(jlog: joblog.BoundLogger) -> dict[str, Callable[[], None]]:
+    """Contenders other modules add (sampling); empty until they exist."""
+    return {}
+
+
+RATIOS = [
+    # (label, numerator, denominator, target)
+    (
+        "a / b  joblog vs structlog fastest",
+        "a joblog (job bound, redaction on)",
+        "b structlog fastest config",
+        1.0,
+    ),
+    (
+        "d / c  stdlib via joblog vs python-json-logger",
+        "d stdlib via joblog",
+        "c stdlib + python-json-logger",
+        0.7,
+    ),
+    (
+        "e      disabled call, joblog vs structlog",
+        "e joblog call below level",
+        "e structlog call below level",
+        1.5,
+    ),
+]
+
+
+def measure(fn: Callable[[], None], calls: int) -> float:
+    """Nanoseconds per call of *fn* over *calls* calls."""
+    gc_was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        start = time.perf_counter_ns()
+        for _ in range(calls):
+            fn()
+        return (time.perf_counter_ns() - start) / calls
+    finally:
+        if gc_was_enabled:
+            gc.enable()
+
+
+def run(rounds: int, calls: int) -> tuple[dict[str, float], dict[str, float]]:
+    contenders = setup()
+    names = list(contenders)
+    for name in names:  # warm-up: caches, first-use configuration
+        measure(contenders[name], 1000)
+    per_round: dict[str, list[float]] = {name: [] for name in names}
+    for r in range(rounds):
+        order = names[r % len(names) :] + names[: r % len(names)]
+        for name in order:
+            per_round[name].append(measure(contenders[name], calls))
+    medians = {name: statistics.median(costs) for name, costs in per_round.items()}
+    ratios = {}
+    for label, num, den, _target in RATIOS:
+        if num in per_round and den in per_round:
+            ratios[label] = statistics.median(
+                n / d for n, d in zip(per_round[num], per_round[den], strict=True)
+            )
+    return medians, ratios
+
+
+def report(medians: dict[str, float], ratios: dict[str, float], out: io.TextIOBase) -> None:
+    width = max(map(len, medians))
+    out.write(f"{'contender':<{width}}  ns/call\n")
+    for name, ns in medians.items():
+        out.write(f"{name:<{width}}  {ns:8.0f}\n")
+    out.write("\n")
+    width = max(len(r[0]) for r in RATIOS)
+    out.write(f"{'ratio (median of per-round ratios)':<{width}}  value   target\n")
+    for label, _num, _den, target in RATIOS:
+        if label in ratios:
+            verdict = "ok" if ratios[label] <= target else "MISSED"
+            out.write(f"{label:<{width}}  {ratios[label]:5.2f}x  <= {target}x  {verdict}\n")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--calls", type=int, default=20_000)
+    args = parser.parse_args()
+    medians, ratios = run(args.rounds, args.calls)
+    report(medians, ratios, sys.stdout)  # type: ignore[arg-type]
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,50 @@
+"""
+joblog: structured JSON logging for async services that run long, multi-stage jobs.
+
+Every line of a job, from joblog, structlog and :mod:`logging` loggers, in
+parallel tasks and worker threads, carries the job's ``job_id``, as one JSON
+object per line::
+
+    import joblog
+
+    joblog.configure()
+    log = joblog.get_logger(__name__)
+
+    with joblog.bind_job(user_id="user-xyz") as job_id:
+        log.info("Starting fully async generation")
+
+Importing joblog configures nothing; :func:`configure` does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import testing
+from ._config import configure
+from ._logger import BoundLogger, get_logger
+from .context import bind, bind_job, carry_context, current_job_id, new_job_id
+from .stages import stage
+from .stdlib import JobJsonFormatter
+
+__all__ = [
+    "BoundLogger",
+    "JobJsonFormatter",
+    "bind",
+    "bind_job",
+    "carry_context",
+    "configure",
+    "current_job_id",
+    "get_logger",
+    "new_job_id",
+    "stage",
+    "testing",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        from importlib.metadata import version
+
+        return version("joblog")
+    raise AttributeError(f"module 'joblog' has no attribute {name!r}")

@@ -1,0 +1,245 @@
+"""
+Job context: ``bind_job``, ``bind``, ``current_job_id`` and ``carry_context``.
+
+All of joblog's bindings live in ONE :class:`contextvars.ContextVar` holding
+an immutable mapping.  Binding creates a new mapping and sets the variable;
+leaving the block resets it with the token, so nesting, exceptions and
+cancellation always restore the outer binding.  Because it is a ContextVar,
+asyncio child tasks and ``asyncio.to_thread`` inherit it; ``carry_context``
+carries it into executors and threads, which do not copy the context.
+
+Reading one variable per log call is what keeps the hot path cheap (compare
+``structlog.contextvars``, which walks the whole context on every call).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import inspect
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType, TracebackType
+from typing import Any, Final, ParamSpec, TypeVar, cast
+
+__all__ = ["bind", "bind_job", "carry_context", "current_job_id", "new_job_id"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: The schema's own keys. A field named like one is kept as ``fields.<name>``.
+SCHEMA_KEYS: Final = frozenset({"timestamp", "level", "message", "logger"})
+
+MAX_JOB_ID_LENGTH: Final = 128
+
+_EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
+_fields: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
+    "joblog_fields", default=_EMPTY
+)
+
+
+def get_fields() -> Mapping[str, Any]:
+    """The fields bound in the current context (job_id first when bound)."""
+    return _fields.get()
+
+
+def safe_keys(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Return *fields* with schema-key names moved to ``fields.<name>``."""
+    if SCHEMA_KEYS.isdisjoint(fields):
+        return dict(fields)
+    return {(f"fields.{k}" if k in SCHEMA_KEYS else k): v for k, v in fields.items()}
+
+
+def new_job_id() -> str:
+    """Return a new job id: ``"job-"`` followed by a random UUID4."""
+    return f"job-{uuid.uuid4()}"
+
+
+def current_job_id() -> str | None:
+    """Return the job id bound in the current context, or ``None``."""
+    job_id = _fields.get().get("job_id")
+    return job_id if isinstance(job_id, str) else None
+
+
+def validate_job_id(job_id: object) -> str:
+    """
+    Return *job_id* if it is a valid job id, else raise.
+
+    A job id is a non-empty string of at most 128 printable characters, so it
+    can never carry a line break or an escape sequence into a log line.
+
+    Raises:
+        ValueError: naming the rejected value.
+    """
+    if (
+        not isinstance(job_id, str)
+        or not job_id
+        or len(job_id) > MAX_JOB_ID_LENGTH
+        or not job_id.isprintable()
+    ):
+        raise ValueError(
+            f"invalid job_id {job_id!r}: expected a non-empty string of at most "
+            f"{MAX_JOB_ID_LENGTH} printable characters"
+        )
+    return job_id
+
+
+class _Binding:
+    """
+    Bind fields for the duration of a ``with``/``async with`` block.
+
+    Also a decorator, correct for plain and ``async def`` functions (a
+    ``contextlib`` decorator would leave an async body unbound).  Tokens are
+    kept in a stack, so one instance can be entered again while it is active.
+    """
+
+    __slots__ = ("_fields", "_tokens", "_value")
+
+    def __init__(self, fields: Mapping[str, Any], value: Any = None) -> None:
+        self._fields = fields
+        self._value = value
+        self._tokens: list[contextvars.Token[Mapping[str, Any]]] = []
+
+    def _enter(self) -> Any:
+        current = _fields.get()
+        merged = MappingProxyType({**current, **self._fields}) if current else self._fields
+        self._tokens.append(_fields.set(merged))
+        return self._value
+
+    def _exit(self) -> None:
+        _fields.reset(self._tokens.pop())
+
+    def __enter__(self) -> Any:
+        return self._enter()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._exit()
+
+    async def __aenter__(self) -> Any:
+        return self._enter()
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._exit()
+
+    def _fresh(self) -> _Binding:
+        return _Binding(self._fields, self._value)
+
+    def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
+        if inspect.iscoroutinefunction(fn):
+            afn = cast("Callable[P, Awaitable[Any]]", fn)
+
+            @functools.wraps(fn)
+            async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
+                with self._fresh():
+                    return await afn(*args, **kwargs)
+
+            return cast("Callable[P, R]", async_wrapper)
+
+        @functools.wraps(fn)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+            with self._fresh():
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
+class _JobBinding(_Binding):
+    """A binding of ``job_id``; as a decorator, a new id per call unless one was given."""
+
+    __slots__ = ("_generated",)
+
+    def __init__(self, fields: Mapping[str, Any], job_id: str, generated: bool) -> None:
+        super().__init__(fields, job_id)
+        self._generated = generated
+
+    def _fresh(self) -> _Binding:
+        if not self._generated:
+            return self
+        return _Binding(MappingProxyType({**self._fields, "job_id": new_job_id()}))
+
+
+def bind_job(job_id: str | None = None, **fields: Any) -> _JobBinding:
+    """
+    Bind a job id (and other fields) to every log line logged inside the block.
+
+    Works as ``with``, ``async with`` and as a decorator.  The block yields the
+    job id: a new one (:func:`new_job_id`) when *job_id* is not given.  Lines
+    logged in this task, its child tasks, ``asyncio.to_thread`` and work
+    wrapped by :func:`carry_context` carry ``job_id`` and *fields*, from
+    joblog loggers and plain :mod:`logging` loggers alike.  On exit the outer
+    binding is restored, also when the block raises or is cancelled.
+
+    Args:
+        job_id: the job id to bind; a non-empty string of at most 128
+            printable characters.
+        **fields: more fields to bind (``user_id=...``).
+
+    Returns:
+        A context manager that yields the job id.
+
+    Raises:
+        ValueError: if *job_id* is not a valid job id.
+
+    Example::
+
+        with joblog.bind_job(user_id=user.id) as job_id:
+            log.info("Starting fully async generation")
+    """
+    generated = job_id is None
+    jid = new_job_id() if job_id is None else validate_job_id(job_id)
+    bound = MappingProxyType({"job_id": jid, **safe_keys(fields)})
+    return _JobBinding(bound, jid, generated)
+
+
+def bind(**fields: Any) -> _Binding:
+    """
+    Bind *fields* to every log line logged inside the block.
+
+    The same as :func:`bind_job` for fields other than the job id
+    (``with joblog.bind(scene=1):``): ``with``, ``async with`` or a
+    decorator; nesting restores the outer values on exit.  A field named like
+    a schema key (``message``, ``level``, ``timestamp``, ``logger``) is kept
+    as ``fields.<name>``.  Binding ``job_id`` here is validated like
+    :func:`bind_job`.
+
+    Raises:
+        ValueError: if a ``job_id`` field is not a valid job id.
+    """
+    if "job_id" in fields:
+        validate_job_id(fields["job_id"])
+    return _Binding(MappingProxyType(safe_keys(fields)))
+
+
+def carry_context(fn: Callable[P, R]) -> Callable[P, R]:
+    """
+    Return a callable that runs *fn* in a copy of the caller's current context.
+
+    ``loop.run_in_executor``, ``ThreadPoolExecutor.submit`` and
+    ``threading.Thread`` do not copy the context, so job bindings would be
+    lost there.  The context is captured *now*, when ``carry_context`` is
+    called, in the caller; each call of the returned function runs in its own
+    copy of it, so concurrent calls (``executor.map``) are safe and a call's
+    own bindings never leak into the next.
+
+    Example::
+
+        await loop.run_in_executor(None, joblog.carry_context(encode), path)
+        threading.Thread(target=joblog.carry_context(worker)).start()
+    """
+    captured = contextvars.copy_context()
+
+    @functools.wraps(fn)
+    def run_in_context(*args: P.args, **kwargs: P.kwargs) -> R:
+        return captured.copy().run(fn, *args, **kwargs)
+
+    return run_in_context
