@@ -173,7 +173,7 @@ def failure_event(
         "logger": "joblog",
     }
     if exc is not None:
-        event["error_type"] = type(exc).__qualname__
+        event["error_type"] = type(exc).__name__
     job_id = current_job_id()
     if job_id is not None:
         event["job_id"] = job_id
@@ -189,7 +189,7 @@ def report_internal_error(exc: BaseException) -> None:
     stderr = sys.__stderr__
     if stderr is not None:
         with contextlib.suppress(Exception):
-            stderr.write(f"joblog: could not write a log line: {type(exc).__qualname__}\n")
+            stderr.write(f"joblog: could not write a log line: {type(exc).__name__}\n")
 
 
 def current() -> Pipeline:
@@ -376,12 +376,12 @@ def configure(
 
 def _route_structlog(level: int) -> None:
     """Send ``structlog.get_logger()`` loggers through joblog's chain too."""
-    from ._logger import structlog_bridge
+    from ._logger import StructlogName, structlog_bridge
 
     structlog.configure(
         processors=[structlog_bridge],
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.ReturnLoggerFactory(),
+        logger_factory=StructlogName,
         context_class=dict,
         cache_logger_on_first_use=False,
     )

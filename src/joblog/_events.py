@@ -66,9 +66,9 @@ def exception_fields(exc_info: ExcInfo) -> dict[str, str]:
     try:
         text = "".join(traceback.format_exception(etype, exc, tb)).rstrip("\n")
     except Exception:  # a hostile exception can break even the traceback module
-        text = f"{etype.__qualname__}: {safe_str(exc)}"
+        text = f"{etype.__name__}: {safe_str(exc)}"
     return {
-        "error_type": etype.__qualname__,
+        "error_type": etype.__name__,
         "error_message": safe_str(exc),
         "exception": text,
     }

@@ -233,6 +233,20 @@ _METHOD_LEVELS: Final = {
 }
 
 
+class StructlogName:
+    """
+    What structlog wraps while joblog is configured: just the logger's name.
+
+    ``structlog.get_logger("app.db")`` passes its arguments to the logger
+    factory; keeping the first one gives the line its ``logger`` field.
+    """
+
+    __slots__ = ("name",)
+
+    def __init__(self, *args: object) -> None:
+        self.name = str(args[0]) if args else "structlog"
+
+
 def structlog_bridge(
     logger: Any, method_name: str, event_dict: MutableMapping[str, Any]
 ) -> MutableMapping[str, Any]:
@@ -245,9 +259,9 @@ def structlog_bridge(
     level = _METHOD_LEVELS.get(method_name, "info")
     fields = dict(event_dict)
     message = fields.pop("event", "")
-    name = fields.pop("logger", None)
+    name = fields.pop("logger", None) or getattr(logger, "name", "structlog")
     _emit(
-        BoundLogger(str(name) if name is not None else "structlog"),
+        BoundLogger(str(name)),
         _config.LEVELS[level],
         level,
         message,

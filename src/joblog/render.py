@@ -73,7 +73,7 @@ def safe_repr(obj: object) -> str:
     try:
         return repr(obj)
     except Exception:
-        return f"<unrepresentable {type(obj).__qualname__}>"
+        return f"<unrepresentable {type(obj).__name__}>"
 
 
 def safe_str(obj: object) -> str:
@@ -81,7 +81,7 @@ def safe_str(obj: object) -> str:
     try:
         return str(obj)
     except Exception:
-        return f"<unprintable {type(obj).__qualname__}>"
+        return f"<unprintable {type(obj).__name__}>"
 
 
 def _default(obj: object) -> Any:

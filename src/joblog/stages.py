@@ -62,7 +62,7 @@ class _Stage:
                 self._log.warning(
                     f"{self._name} cancelled",
                     elapsed_ms=elapsed_ms,
-                    error_type=exc_type.__qualname__,
+                    error_type=exc_type.__name__,
                 )
         finally:
             self._binding.__exit__(exc_type, exc, tb)

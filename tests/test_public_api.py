@@ -1,0 +1,70 @@
+"""The public surface: exactly these names, and importing has no side effects."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import joblog
+
+PUBLIC = [
+    "BoundLogger",
+    "JobJsonFormatter",
+    "bind",
+    "bind_job",
+    "carry_context",
+    "configure",
+    "current_job_id",
+    "get_logger",
+    "new_job_id",
+    "stage",
+    "testing",
+]
+
+
+def test_all_is_exactly_the_public_api() -> None:
+    """__all__ lists the public names, sorted, and each exists."""
+    assert sorted(PUBLIC) == joblog.__all__
+    assert all(hasattr(joblog, name) for name in joblog.__all__)
+
+
+@pytest.mark.parametrize(
+    "module", ["context", "render", "stages", "stdlib", "testing", "_config", "_logger"]
+)
+def test_each_module_declares_all(module: str) -> None:
+    """Every module has an __all__ whose names exist."""
+    mod = __import__(f"joblog.{module}", fromlist=["__all__"])
+    assert all(hasattr(mod, name) for name in mod.__all__)
+
+
+def test_version() -> None:
+    """__version__ comes from the installed metadata; unknown attributes raise."""
+    from importlib.metadata import version
+
+    assert version("joblog") == joblog.__version__
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = joblog.nope  # type: ignore[attr-defined]
+
+
+def test_importing_has_no_side_effects() -> None:
+    """A fresh interpreter importing joblog gets no handlers, no config, no output."""
+    code = textwrap.dedent(
+        """
+        import logging, sys
+        import structlog
+        before = (list(logging.getLogger().handlers), logging.getLogger().level,
+                  structlog.is_configured())
+        import joblog, joblog.testing, joblog.stdlib, joblog.render
+        after = (list(logging.getLogger().handlers), logging.getLogger().level,
+                 structlog.is_configured())
+        from joblog import _config
+        print(before == after, _config.pipeline is None, type(sys.stdout).__name__)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert ("True True TextIOWrapper\n", "") == (result.stdout, result.stderr)
