@@ -17,11 +17,14 @@ from joblog.testing import reset_defaults
 
 @pytest.fixture(autouse=True)
 def _clean_state() -> Iterator[None]:
+    root = logging.getLogger()
+    handlers = list(root.handlers)
     reset_defaults()
     structlog.contextvars.clear_contextvars()
     yield
     reset_defaults()
     structlog.contextvars.clear_contextvars()
+    root.handlers[:] = handlers  # whatever a test added (dictConfig, say) goes
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).setLevel(logging.NOTSET)
 

@@ -8,6 +8,7 @@ import json
 import logging
 import logging.config
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -254,3 +255,27 @@ class TestRootHandler:
 
         assert "RuntimeError" == events(stream)[0]["error_type"]
         assert "RuntimeError" == json.loads(formatter_line)["error_type"]
+
+
+class TestUvicornLogConfig:
+    def test_example_file_routes_uvicorn_through_the_formatter(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """examples/uvicorn-log-config.json (for uvicorn --log-config) writes joblog JSON."""
+        config = json.loads(
+            (Path(__file__).parent.parent / "examples" / "uvicorn-log-config.json").read_text()
+        )
+        logging.config.dictConfig(config)
+        root = logging.getLogger()
+        added = root.handlers[-1]
+        try:
+            with joblog.bind_job("job-uv"):
+                logging.getLogger("uvicorn.error").info("Application startup complete.")
+                logging.getLogger("uvicorn.access").info("GET /health 200")
+        finally:
+            root.removeHandler(added)
+
+        lines = capsys.readouterr().out.splitlines()
+        assert [("uvicorn.error", "Application startup complete.", "job-uv")] == [
+            (e["logger"], e["message"], e["job_id"]) for e in map(json.loads, lines)
+        ]
