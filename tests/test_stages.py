@@ -162,6 +162,19 @@ class TestStage:
                 assert "job-par" == event["job_id"]
         assert [1, 2, 3] == sorted(e["scene"] for e in out.events() if e["message"] == "tick")
 
+    async def test_add_fields_to_the_completion_line(self, configured: Any) -> None:
+        """st.add() puts result fields on the completion line only."""
+        out = configured()
+        async with joblog.stage("script", done="Script generated successfully") as st:
+            joblog.get_logger("app").info("inside")
+            st.add(script_id="script-def456", message="kept apart")
+
+        started, inside, done = out.events()
+        assert "script_id" not in started
+        assert ("script-def456", "kept apart") == (done["script_id"], done["fields.message"])
+        assert "script_id" not in inside
+        assert list(done)[-1] == "elapsed_ms"
+
     @pytest.mark.parametrize("bad", ["", None, 3])
     def test_bad_name(self, bad: Any) -> None:
         """The stage name must be a non-empty string."""

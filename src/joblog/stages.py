@@ -24,7 +24,7 @@ __all__ = ["stage"]
 class _Stage:
     """The context manager returned by :func:`stage` (``with`` and ``async with``)."""
 
-    __slots__ = ("_binding", "_done", "_log", "_name", "_start", "_started")
+    __slots__ = ("_binding", "_done", "_done_fields", "_log", "_name", "_start", "_started")
 
     def __init__(self, name: str, start: str, done: str, log: BoundLogger, fields: dict[str, Any]):
         self._name = name
@@ -33,6 +33,19 @@ class _Stage:
         self._log = log
         self._binding = _Binding({"stage": name, **safe_keys(fields)})
         self._started = 0.0
+        self._done_fields: dict[str, Any] = {}
+
+    def add(self, **fields: Any) -> None:
+        """
+        Add *fields* to the completion line (a result known only at the end).
+
+        Example::
+
+            async with joblog.stage("script", done="Script generated successfully") as st:
+                script = await gpt.generate(prompt)
+                st.add(script_id=script.id)
+        """
+        self._done_fields.update(safe_keys(fields))
 
     def __enter__(self) -> _Stage:
         self._binding.__enter__()
@@ -49,7 +62,7 @@ class _Stage:
         elapsed_ms = round((time.perf_counter() - self._started) * 1000, 3)
         try:
             if exc_type is None or exc is None:
-                self._log.info(self._done, elapsed_ms=elapsed_ms)
+                self._log.info(self._done, **self._done_fields, elapsed_ms=elapsed_ms)
             elif isinstance(exc, Exception):
                 self._log.error(
                     f"{self._name} failed",
@@ -97,6 +110,9 @@ def stage(
     ``exception``, then re-raises; on cancellation (or another
     ``BaseException`` such as ``KeyboardInterrupt``) ``"<name> cancelled"``
     at ``warning``, then re-raises.
+
+    The object the block yields has ``add(**fields)``, for fields of the
+    completion line known only at the end (``st.add(script_id=...)``).
 
     Args:
         name: the stage name, bound as ``stage``.
