@@ -61,6 +61,8 @@ __all__ = ["DEFAULT_MAX_KEYS", "SampledLogger", "sampled"]
 DEFAULT_MAX_KEYS: Final = 10_000
 
 _MISSING: Final = object()
+# Key values of these types are hashable as they are; others are checked.
+_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
 _get_bound = _fields.get
 _copy_context = contextvars.copy_context
 
@@ -87,12 +89,22 @@ class _Sampler:
     """
     The state one sampler and all its ``bind()`` children share.
 
-    :meth:`record` is the only place that reads or writes a key's state, and
-    it does so under one lock, so the decision and the counts stay exact
-    whatever threads and tasks call in.
+    Every read and write of a key's state happens under :attr:`lock` (in
+    :meth:`SampledLogger._sample`, :meth:`evict` and :meth:`drain`), so the
+    decision and the counts stay exact whatever threads and tasks call in.
     """
 
-    __slots__ = ("clock", "every", "first", "interval", "key", "lock", "max_keys", "states")
+    __slots__ = (
+        "clock",
+        "every",
+        "evicted",
+        "first",
+        "interval",
+        "key",
+        "lock",
+        "max_keys",
+        "states",
+    )
 
     def __init__(
         self,
@@ -111,51 +123,26 @@ class _Sampler:
         self.clock = clock
         self.max_keys = max_keys
         self.lock = threading.Lock()
+        # Keys, least recently used first.
         self.states: OrderedDict[Hashable, _KeyState] = OrderedDict()
+        self.evicted: list[tuple[_Pending, int]] = []
 
-    def record(self, key: Hashable, call: _Pending) -> tuple[int | None, _Pending | None, int]:
+    def evict(self) -> None:
         """
-        Count *call* under *key* and decide whether it is shown.
+        Forget the least recently used key (called under the lock).
 
-        Returns:
-            ``(suppressed, evicted, evicted_suppressed)``: *suppressed* is
-            the count for the line when the call is shown, ``None`` when it
-            is not; *evicted* is the last call not shown of a key pushed
-            out of the LRU (to be flushed by the caller, outside the lock).
+        Its last call not shown, if any, is queued in :attr:`evicted` for the
+        caller to write once the lock is released.
         """
-        interval = self.interval
-        evicted: _Pending | None = None
-        evicted_suppressed = 0
+        state = self.states.popitem(last=False)[1]
+        if state.pending is not None:
+            self.evicted.append((state.pending, state.dropped - 1))
+
+    def take_evicted(self) -> list[tuple[_Pending, int]]:
+        """The calls queued by :meth:`evict`, emptying the queue."""
         with self.lock:
-            now = self.clock() if interval is not None else 0.0
-            states = self.states
-            state = states.get(key)
-            if state is None:
-                state = states[key] = _KeyState(now)
-                if len(states) > self.max_keys:
-                    old = states.popitem(last=False)[1]
-                    if old.dropped:
-                        evicted, evicted_suppressed = old.pending, old.dropped - 1
-            else:
-                states.move_to_end(key)
-            n = state.calls = state.calls + 1
-            every = self.every
-            if interval is not None and now < state.last_shown:
-                # A clock that went backwards re-anchors instead of going quiet.
-                state.last_shown = now
-            if (
-                n <= self.first
-                or (every is not None and (n - self.first) % every == 0)
-                or (interval is not None and now - state.last_shown >= interval)
-            ):
-                suppressed = state.dropped
-                state.dropped = 0
-                state.pending = None
-                state.last_shown = now
-                return suppressed, evicted, evicted_suppressed
-            state.dropped += 1
-            state.pending = call
-            return None, evicted, evicted_suppressed
+            evicted, self.evicted = self.evicted, []
+        return evicted
 
     def drain(self) -> list[tuple[_Pending, int]]:
         """Forget every key; return each last call not shown with its ``suppressed``."""
@@ -279,6 +266,7 @@ class SampledLogger:
     def _sample(
         self, levelno: int, level: str, event: object, args: tuple[Any, ...], fields: dict[str, Any]
     ) -> None:
+        """Count the call under its key; write it if it is shown.  The hot path."""
         sampler = self._sampler
         try:
             enabled = self._enabled
@@ -287,29 +275,62 @@ class SampledLogger:
             text = event if type(event) is str else safe_str(event)
             key = (levelno, text, *self._key_values(fields)) if sampler.key else (levelno, text)
             if "exc_info" in fields and fields["exc_info"] is True:
-                # Resolve it now: a flushed call runs outside the except block.
+                # Resolve it now: a flushed call is written outside the except block.
                 fields["exc_info"] = sys.exc_info()
-            call = (self, levelno, level, event, args, fields, _copy_context())
-            suppressed, evicted, evicted_suppressed = sampler.record(key, call)
+            interval = sampler.interval
+            # The check-and-update, inlined: this is most of a suppressed call's cost
+            # (and acquire/release is ~40% cheaper than `with lock:` on CPython 3.11).
+            lock = sampler.lock
+            lock.acquire()
+            try:
+                now = sampler.clock() if interval is not None else 0.0
+                states = sampler.states
+                state = states.get(key)
+                if state is None:
+                    state = states[key] = _KeyState(now)
+                    if len(states) > sampler.max_keys:
+                        sampler.evict()
+                else:
+                    states.move_to_end(key)
+                n = state.calls = state.calls + 1
+                every = sampler.every
+                if interval is not None and now < state.last_shown:
+                    # A clock that went backwards re-anchors instead of going quiet.
+                    state.last_shown = now
+                if (
+                    n <= sampler.first
+                    or (every is not None and (n - sampler.first) % every == 0)
+                    or (interval is not None and now - state.last_shown >= interval)
+                ):
+                    suppressed = state.dropped
+                    state.dropped = 0
+                    state.pending = None
+                    state.last_shown = now
+                else:
+                    suppressed = -1
+                    state.dropped += 1
+                    # Kept with a copy of its context, should it be the one flushed.
+                    state.pending = (self, levelno, level, event, args, fields, _copy_context())
+            finally:
+                lock.release()
         except Exception:
-            # A hostile key value or clock: fail open, the line is shown.
+            # A hostile key value or clock: fail open, the line is shown (uncounted).
             self._deliver(levelno, level, event, args, fields)
             return
-        if evicted is not None:
-            _deliver_pending(evicted, evicted_suppressed)
-        if suppressed is not None:
+        if sampler.evicted:
+            for call, dropped in sampler.take_evicted():
+                _deliver_pending(call, dropped)
+        if suppressed >= 0:
             fields["suppressed"] = suppressed
             self._deliver(levelno, level, event, args, fields)
 
-    def _key_values(self, fields: dict[str, Any]) -> tuple[Hashable, ...]:
-        values = tuple(
-            fields[name] if name in fields else self._context_value(name)
-            for name in self._sampler.key
-        )
-        try:
-            hash(values)
-        except Exception:
-            values = tuple(map(_hashable, values))
+    def _key_values(self, fields: dict[str, Any]) -> list[Hashable]:
+        values = []
+        for name in self._sampler.key:
+            value = fields[name] if name in fields else self._context_value(name)
+            if type(value) not in _PLAIN:
+                value = _hashable(value)
+            values.append(value)
         return values
 
     def _context_value(self, name: str) -> Any:
