@@ -17,6 +17,10 @@ Contenders:
   (c) stdlib logging + python-json-logger's JsonFormatter (StreamHandler)
   (d) stdlib logging routed by joblog.configure(stdlib=True), job bound
   (e) a call below the level: joblog vs structlog
+  (f) a sampled call that is suppressed (joblog.sampled(every=10**9), also with one key
+      field) vs a bare Python function call with the same arguments
+      (def f(event, /, *args, **fields): pass)
+  (g) a sampled call below the level vs joblog's call below the level
 """
 
 from __future__ import annotations
@@ -119,8 +123,33 @@ def setup() -> dict[str, Callable[[], None]]:
 
 
 def extra_contenders(jlog: joblog.BoundLogger) -> dict[str, Callable[[], None]]:
-    """Contenders other modules add (sampling); empty until they exist."""
-    return {}
+    """Contenders other modules add: the sampler's suppressed and disabled calls."""
+    fields = FIELDS
+    # every=10**9: after warm-up every call is counted and suppressed, none written.
+    plog = joblog.sampled(jlog, every=10**9)
+    keyed = joblog.sampled(jlog, every=10**9, key=("scene_number",))
+
+    def bare(event: object, /, *args: object, **fields: object) -> None:
+        pass
+
+    def f_sampled_suppressed() -> None:
+        plog.info("Kling still processing", **fields)
+
+    def f_keyed_suppressed() -> None:
+        keyed.info("Kling still processing", **fields)
+
+    def f_bare_call() -> None:
+        bare("Kling still processing", **fields)
+
+    def g_sampled_disabled() -> None:
+        plog.debug("Kling still processing", **fields)
+
+    return {
+        "f sampled call, suppressed": f_sampled_suppressed,
+        "f sampled call, key=(field,), suppressed": f_keyed_suppressed,
+        "f bare function call, same arguments": f_bare_call,
+        "g sampled call below level": g_sampled_disabled,
+    }
 
 
 RATIOS = [
@@ -142,6 +171,24 @@ RATIOS = [
         "e joblog call below level",
         "e structlog call below level",
         1.5,
+    ),
+    (
+        "f      suppressed sampled call vs bare function call",
+        "f sampled call, suppressed",
+        "f bare function call, same arguments",
+        5.0,
+    ),
+    (
+        "f      ... with key=('scene_number',)",
+        "f sampled call, key=(field,), suppressed",
+        "f bare function call, same arguments",
+        5.0,
+    ),
+    (
+        "g      disabled call, sampled vs joblog",
+        "g sampled call below level",
+        "e joblog call below level",
+        1.1,
     ),
 ]
 

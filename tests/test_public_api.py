@@ -20,6 +20,7 @@ PUBLIC = [
     "current_job_id",
     "get_logger",
     "new_job_id",
+    "sampled",
     "stage",
     "testing",
 ]
@@ -32,7 +33,7 @@ def test_all_is_exactly_the_public_api() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["context", "render", "stages", "stdlib", "testing", "_config", "_logger"]
+    "module", ["context", "render", "sampling", "stages", "stdlib", "testing", "_config", "_logger"]
 )
 def test_each_module_declares_all(module: str) -> None:
     """Every module has an __all__ whose names exist."""

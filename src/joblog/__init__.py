@@ -24,6 +24,7 @@ from . import testing
 from ._config import configure
 from ._logger import BoundLogger, get_logger
 from .context import bind, bind_job, carry_context, current_job_id, new_job_id
+from .sampling import sampled
 from .stages import stage
 from .stdlib import JobJsonFormatter
 
@@ -37,6 +38,7 @@ __all__ = [
     "current_job_id",
     "get_logger",
     "new_job_id",
+    "sampled",
     "stage",
     "testing",
 ]
