@@ -19,9 +19,9 @@ import re
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from contextvars import ContextVar
 from time import perf_counter
-from typing import Any, Final, Literal, TypeAlias
+from typing import Any, Final, TypeAlias
 
-from ._events import _REGISTRY as _STRUCTLOG_REGISTRY
+from ._events import _REGISTRY
 from ._logged import mark_logged
 from ._logger import BoundLogger, get_logger
 from .context import SCHEMA_KEYS, _fields
@@ -38,10 +38,10 @@ ASGIApp: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-#: The reasons :func:`log_auth_failure` documents.
-AuthFailureReason: TypeAlias = Literal[
-    "missing_authorization", "invalid_token", "expired_token", "verification_failed"
-]
+#: The reasons :func:`log_auth_failure` documents (others are logged as given).
+AUTH_FAILURE_REASONS: Final = frozenset(
+    {"missing_authorization", "invalid_token", "expired_token", "verification_failed"}
+)
 
 #: Methods a skip entry may name.
 METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
@@ -162,7 +162,9 @@ class _SkipList:
             applies = [r for r in rules if r[0] is None or (method is not None and method in r[0])]
             exact = frozenset(path for _, path, regex in applies if regex is None)
             regexes = [regex for _, _, regex in applies if regex is not None]
-            pattern = re.compile("|".join(f"(?:{r})" for r in regexes)) if regexes else None
+            # DOTALL: "{rest:path}" is the whole rest, even a hostile "\n" in it.
+            alternatives = "|".join(f"(?:{r})" for r in regexes)
+            pattern = re.compile(alternatives, re.DOTALL) if regexes else None
             return exact, pattern
 
         self._by_method = {method: compile_for(method) for method in METHODS}
@@ -383,20 +385,24 @@ class RequestLoggingMiddleware:
         status: int | None = None
         size = 0
         done = False
+        gone = False
         start_headers: Any = ()
 
         async def send_logged(message: Message) -> None:
-            nonlocal status, size, done, start_headers
-            await send(message)
+            nonlocal status, size, done, gone, start_headers
             kind = message["type"]
+            if kind == "http.response.start":
+                status = message["status"]
+                start_headers = message.get("headers", ())
+            try:
+                await send(message)
+            except OSError:
+                gone = True  # ASGI 2.4 servers raise OSError once the client has gone
+                raise
             if kind == "http.response.body":
                 size += len(message.get("body", b""))
                 if message.get("more_body", False):
                     return
-            elif kind == "http.response.start":
-                status = message["status"]
-                start_headers = message.get("headers", ())
-                return
             elif kind == "http.response.pathsend":
                 size = _content_length(start_headers)
             else:
@@ -408,11 +414,14 @@ class RequestLoggingMiddleware:
         # Whatever the app binds stays in this request: the next request
         # handled in this task (an in-process test client, say) starts clean.
         fields_token = _fields.set(_fields.get())
-        saved = _save_structlog() if _STRUCTLOG_REGISTRY else None
+        saved = _save_structlog() if _STRUCTLOG else _NOTHING_BOUND
         try:
             await self.app(scope, receive, send_logged)
         except Exception as exc:
-            self._failed(scope, method, path, status, start, size, announced, exc)
+            if gone:  # the client went away: what the app raises about it is no failure
+                self._end(scope, method, path, status, start, size, False, quiet, announced)
+            else:
+                self._failed(scope, method, path, status, start, size, announced, exc)
             mark_logged(exc)
             raise
         except BaseException as exc:
@@ -422,7 +431,7 @@ class RequestLoggingMiddleware:
             if not done:
                 self._end(scope, method, path, status, start, size, False, quiet, announced)
         finally:
-            if saved is not None:
+            if _STRUCTLOG:  # also when the app bound the first key ever
                 _restore_structlog(saved)
             _fields.reset(fields_token)
             _request.reset(request_token)
@@ -593,13 +602,18 @@ def _content_length(headers: Iterable[tuple[bytes, bytes]]) -> int:
     return 0
 
 
+# structlog keeps one ContextVar per key ever bound (see _events.py); without
+# that registry (a future structlog) its bindings are not restored.
+_STRUCTLOG: Final[dict[str, Any]] = _REGISTRY if _REGISTRY is not None else {}
+_NOTHING_BOUND: Final[dict[str, Any]] = {}
+
+
 def _save_structlog() -> dict[str, Any]:
-    # structlog keeps one ContextVar per key ever bound (see _events.py).
-    return {name: var.get() for name, var in list(_STRUCTLOG_REGISTRY.items())}  # type: ignore[union-attr]
+    return {name: var.get() for name, var in list(_STRUCTLOG.items())}
 
 
 def _restore_structlog(saved: dict[str, Any]) -> None:
-    for name, var in list(_STRUCTLOG_REGISTRY.items()):  # type: ignore[union-attr]
+    for name, var in list(_STRUCTLOG.items()):
         value = saved.get(name, Ellipsis)  # Ellipsis is structlog's "unbound"
         if var.get() is not value:
             var.set(value)
@@ -638,7 +652,7 @@ def _is_credential(key: str, value: object) -> bool:
     return isinstance(value, str) and _CREDENTIAL_VALUE.match(value) is not None
 
 
-def log_auth_failure(reason: AuthFailureReason, **fields: Any) -> None:
+def log_auth_failure(reason: str, **fields: Any) -> None:
     """
     Log one ``warning`` line ``"Authentication failed"`` with *reason*.
 
