@@ -581,7 +581,7 @@ class TestSkipList:
     )
     def test_matches(self, method: str, path: str) -> None:
         """Method-and-path entries, any-method entries and templates match."""
-        assert _SkipList(SKIP)(method, path)
+        assert _SkipList(SKIP).matches(method, path, "")
 
     @pytest.mark.parametrize(
         ("method", "path"),
@@ -606,7 +606,7 @@ class TestSkipList:
     )
     def test_does_not_match(self, method: str, path: str) -> None:
         """Everything else is logged: other methods, other segments, regex characters."""
-        assert not _SkipList(SKIP)(method, path)
+        assert not _SkipList(SKIP).matches(method, path, "")
 
     @given(
         st.text(
@@ -619,9 +619,9 @@ class TestSkipList:
         path = f"/x/{segment}"
         skip = _SkipList([f"GET {path}"])
         assert (True, False, False) == (
-            skip("GET", path),
-            skip("GET", path + "a"),
-            skip("GET", path[:-1]),
+            skip.matches("GET", path, ""),
+            skip.matches("GET", path + "a", ""),
+            skip.matches("GET", path[:-1], ""),
         )
 
     @given(
@@ -637,9 +637,9 @@ class TestSkipList:
         tail = _SkipList(["/files/{rest:path}"])
         deeper = "/".join([segment, *rest])
         assert (True, "/" in deeper, True) == (
-            one("GET", f"/jobs/{segment}"),
-            not one("GET", f"/jobs/{deeper}"),
-            tail("GET", f"/files/{deeper}"),
+            one.matches("GET", f"/jobs/{segment}", ""),
+            not one.matches("GET", f"/jobs/{deeper}", ""),
+            tail.matches("GET", f"/files/{deeper}", ""),
         )
 
     async def test_skipped_requests_log_nothing(self, out: Output) -> None:
@@ -699,6 +699,90 @@ class TestSkipList:
             failed["error_type"],
             failed["client_ip"],
         )
+
+    async def test_skipped_streamed_server_error(self, out: Output) -> None:
+        """A skipped 5xx is measured like any request: every chunk counted, one line."""
+        app = RequestLoggingMiddleware(
+            responder(500, [b"data", b"base ", b"down"]), skip=["/health"]
+        )
+
+        await call(app, http_scope("/health"))
+
+        (completed,) = out.events()
+        assert ("error", 500, 13) == (
+            completed["level"],
+            completed["status"],
+            completed["response_size"],
+        )
+        assert "response_complete" not in completed
+
+    @pytest.mark.parametrize(
+        ("app", "status"),
+        [
+            (lambda scope, receive, send: anyio.sleep(0), 500),
+            (
+                lambda scope, receive, send: send(
+                    {"type": "http.response.start", "status": 503, "headers": []}
+                ),
+                503,
+            ),
+        ],
+        ids=["no response", "5xx without a body"],
+    )
+    async def test_skipped_request_left_unanswered(
+        self, out: Output, app: Any, status: int
+    ) -> None:
+        """A skipped request the app leaves without a (complete) answer is a server error."""
+        await call(RequestLoggingMiddleware(app, skip=["/health"]), http_scope("/health"))
+
+        (completed,) = out.events()
+        assert ("error", status, False, PEER) == (
+            completed["level"],
+            completed["status"],
+            completed["response_complete"],
+            completed["client_ip"],
+        )
+
+    async def test_skipped_request_cancelled(self, out: Output) -> None:
+        """A skipped request that is cancelled is logged (it did not simply succeed)."""
+
+        async def app(scope: Scope, receive: Any, send: Any) -> None:
+            raise asyncio.CancelledError
+
+        with pytest.raises(asyncio.CancelledError):
+            await call(RequestLoggingMiddleware(app, skip=["/health"]), http_scope("/health"))
+
+        assert [("warning", "Request cancelled")] == [
+            (e["level"], e["message"]) for e in out.events()
+        ]
+
+    @pytest.mark.parametrize(
+        ("status", "expected"),
+        [(200, []), (503, [("error", "Request completed", 503, 5, False)])],
+    )
+    async def test_skipped_request_client_gone(
+        self, out: Output, status: int, expected: list[Any]
+    ) -> None:
+        """ASGI 2.4 disconnect on a skipped request: silent, unless it was a server error."""
+
+        async def stream(request: Request) -> StreamingResponse:
+            async def frames() -> AsyncIterator[bytes]:
+                for _ in range(10):
+                    yield b"down-"
+
+            return StreamingResponse(frames(), status_code=status)
+
+        app = Starlette(routes=[Route("/events", stream)])
+        app.add_middleware(RequestLoggingMiddleware, skip=["/events"])
+        scope = http_scope("/events", asgi={"version": "3.0", "spec_version": "2.4"})
+
+        with pytest.raises(ClientDisconnect):
+            await call(app, scope, fail_after=1)
+
+        assert expected == [
+            (e["level"], e["message"], e["status"], e["response_size"], e["response_complete"])
+            for e in out.events()
+        ]
 
     async def test_skip_matches_the_route_path_under_a_root_path(self, out: Output) -> None:
         """Behind a prefix (root_path), entries match the path the routes see."""

@@ -38,11 +38,6 @@ ASGIApp: TypeAlias = Callable[[Scope, Receive, Send], Awaitable[None]]
 IPAddress: TypeAlias = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork: TypeAlias = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-#: The reasons :func:`log_auth_failure` documents (others are logged as given).
-AUTH_FAILURE_REASONS: Final = frozenset(
-    {"missing_authorization", "invalid_token", "expired_token", "verification_failed"}
-)
-
 #: Methods a skip entry may name.
 METHODS: Final = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
@@ -170,7 +165,10 @@ class _SkipList:
         self._by_method = {method: compile_for(method) for method in METHODS}
         self._other = compile_for(None)
 
-    def __call__(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, root_path: str | None) -> bool:
+        """Whether a request is skipped; *path* is matched without its *root_path* prefix."""
+        if root_path and path.startswith(root_path):
+            path = path[len(root_path) :]
         exact, pattern = self._by_method.get(method, self._other)
         return path in exact or (pattern is not None and pattern.fullmatch(path) is not None)
 
@@ -262,10 +260,13 @@ class RequestLoggingMiddleware:
     joblog by :func:`joblog.configure`, is dropped.  A cancelled request is
     logged as ``"Request cancelled"`` at ``warning``.
 
-    Websocket and lifespan scopes pass through untouched.  Context bound
-    while handling a request (with joblog or ``structlog.contextvars``) is
-    visible in its ``"Request completed"`` line and never leaks into the
-    next request.
+    Websocket and lifespan scopes pass through untouched.  The request is
+    known to :func:`log_auth_failure` while it is handled, and only then.
+    Context the app binds while handling a logged request (with joblog or
+    ``structlog.contextvars``) shows on its ``"Request completed"`` line and
+    is undone afterwards, so it cannot leak into the next request even when
+    a test client runs every request in one task (real servers give each
+    request a task of its own).
 
     Args:
         app: the ASGI application to wrap.
@@ -364,25 +365,71 @@ class RequestLoggingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start = perf_counter()
-        method: str = scope["method"]
-        path: str = scope["path"]
         skip = self._skip
-        quiet = False
-        if skip is not None:
-            root = scope.get("root_path")
-            quiet = skip(method, path[len(root) :] if root and path.startswith(root) else path)
-        announced = not quiet and self._log_start
+        if skip is None or not skip.matches(scope["method"], scope["path"], scope.get("root_path")):
+            await self._logged(scope, receive, send)
+            return
+
+        # A skipped request, the hot path of health checks and polling: silent
+        # unless it fails, and kept as lean as it can be.  The wrapper watches
+        # the status; from a status of 500 on it also counts the bytes and
+        # logs "Request completed" at the last one.
+        start = perf_counter()
+        status = 0
+        size = 0
+        done = False
+        gone = False
+
+        async def send_watched(message: Message) -> None:
+            nonlocal status, size, done, gone
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            try:
+                await send(message)
+            except OSError:
+                gone = True  # ASGI 2.4 servers raise OSError once the client has gone
+                raise
+            if status >= 500 and message["type"] == "http.response.body":
+                size += len(message.get("body", b""))
+                if not message.get("more_body", False):
+                    done = True
+                    self._end(scope, status, _ms(start), size, True, False)
+
+        # The request is known to log_auth_failure, as a logged one is.  The
+        # leak guard of _logged is left out: it costs, and in a real server
+        # every request runs in a task (a context) of its own anyway.
+        request_token = _request.set((self, scope))
+        try:
+            await self.app(scope, receive, send_watched)
+        except Exception as exc:
+            if not gone:
+                self._failed(scope, status, start, size, False, exc)
+            elif status >= 500 and not done:
+                self._end(scope, status, _ms(start), size, False, False)
+            mark_logged(exc)
+            raise
+        except BaseException as exc:
+            self._cancelled(scope, status, start, size, exc)
+            raise
+        else:
+            if not done and not 0 < status < 500:
+                self._end(scope, status, _ms(start), size, False, False)
+        finally:
+            _request.reset(request_token)
+
+    async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request that is not skipped: "Request started", then its outcome."""
+        start = perf_counter()
+        announced = self._log_start
         if announced:
             self._log.info(
                 "Request started",
-                method=method,
-                path=path,
+                method=scope["method"],
+                path=scope["path"],
                 client_ip=self.client_ip(scope),
                 **self._headers(scope),
             )
-
-        status: int | None = None
+        status = 0  # 0: no response started
         size = 0
         done = False
         gone = False
@@ -397,7 +444,7 @@ class RequestLoggingMiddleware:
             try:
                 await send(message)
             except OSError:
-                gone = True  # ASGI 2.4 servers raise OSError once the client has gone
+                gone = True
                 raise
             if kind == "http.response.body":
                 size += len(message.get("body", b""))
@@ -408,32 +455,33 @@ class RequestLoggingMiddleware:
             else:
                 return
             done = True
-            self._end(scope, method, path, status, start, size, True, quiet, announced)
+            self._end(scope, status, _ms(start), size, True, announced)
 
         request_token = _request.set((self, scope))
         # Whatever the app binds stays in this request: the next request
         # handled in this task (an in-process test client, say) starts clean.
-        fields_token = _fields.set(_fields.get())
+        bound = _fields.get()
         saved = _save_structlog() if _STRUCTLOG else _NOTHING_BOUND
         try:
             await self.app(scope, receive, send_logged)
         except Exception as exc:
             if gone:  # the client went away: what the app raises about it is no failure
-                self._end(scope, method, path, status, start, size, False, quiet, announced)
+                self._end(scope, status, _ms(start), size, False, announced)
             else:
-                self._failed(scope, method, path, status, start, size, announced, exc)
+                self._failed(scope, status, start, size, announced, exc)
             mark_logged(exc)
             raise
         except BaseException as exc:
-            self._cancelled(method, path, status, start, size, exc)
+            self._cancelled(scope, status, start, size, exc)
             raise
         else:
             if not done:
-                self._end(scope, method, path, status, start, size, False, quiet, announced)
+                self._end(scope, status, _ms(start), size, False, announced)
         finally:
             if _STRUCTLOG:  # also when the app bound the first key ever
                 _restore_structlog(saved)
-            _fields.reset(fields_token)
+            if _fields.get() is not bound:
+                _fields.set(bound)
             _request.reset(request_token)
 
     def client_ip(self, scope: Scope) -> str | None:
@@ -492,24 +540,18 @@ class RequestLoggingMiddleware:
     def _end(
         self,
         scope: Scope,
-        method: str,
-        path: str,
-        status: int | None,
-        start: float,
+        status: int,
+        latency_ms: float,
         size: int,
         complete: bool,
-        quiet: bool,
         announced: bool,
     ) -> None:
-        latency_ms = round((perf_counter() - start) * 1000, 3)
-        if status is None:
-            status = 500  # no response: the server answers 500
-        if quiet and status < 500:
-            return
+        """Log "Request completed" (also for a request the app left unfinished)."""
+        method: str = scope["method"]
         fields: dict[str, Any] = {
             "method": method,
-            "path": path,
-            "status": status,
+            "path": scope["path"],
+            "status": status or 500,  # no response at all: the server answers 500
             "latency_ms": latency_ms,
             "response_size": 0 if method == "HEAD" else size,
         }
@@ -517,7 +559,7 @@ class RequestLoggingMiddleware:
             fields["response_complete"] = False
         if not announced:
             self._introduce(scope, fields)
-        if status >= 500:
+        if fields["status"] >= 500:
             self._log.error("Request completed", **fields)
         elif self._slow_ms is not None and latency_ms >= self._slow_ms:
             self._log.warning("Request completed", **fields)
@@ -527,19 +569,18 @@ class RequestLoggingMiddleware:
     def _failed(
         self,
         scope: Scope,
-        method: str,
-        path: str,
-        status: int | None,
+        status: int,
         start: float,
         size: int,
         announced: bool,
         exc: Exception,
     ) -> None:
+        """Log "Request failed" with the exception fields."""
         fields: dict[str, Any] = {
-            "method": method,
-            "path": path,
-            "status": 500 if status is None else status,
-            "latency_ms": round((perf_counter() - start) * 1000, 3),
+            "method": scope["method"],
+            "path": scope["path"],
+            "status": status or 500,
+            "latency_ms": _ms(start),
             "response_size": size,
         }
         if not announced:
@@ -547,20 +588,15 @@ class RequestLoggingMiddleware:
         self._log.error("Request failed", exc_info=exc, **fields)
 
     def _cancelled(
-        self,
-        method: str,
-        path: str,
-        status: int | None,
-        start: float,
-        size: int,
-        exc: BaseException,
+        self, scope: Scope, status: int, start: float, size: int, exc: BaseException
     ) -> None:
+        """Log "Request cancelled": the request was stopped from outside, it did not fail."""
         self._log.warning(
             "Request cancelled",
-            method=method,
-            path=path,
-            status=500 if status is None else status,
-            latency_ms=round((perf_counter() - start) * 1000, 3),
+            method=scope["method"],
+            path=scope["path"],
+            status=status or 500,
+            latency_ms=_ms(start),
             response_size=size,
             error_type=type(exc).__qualname__,
         )
@@ -569,6 +605,11 @@ class RequestLoggingMiddleware:
         """Add what "Request started" would have said to a request's only line."""
         fields["client_ip"] = self.client_ip(scope)
         fields.update(self._headers(scope))
+
+
+def _ms(start: float) -> float:
+    """Milliseconds since *start* (a ``perf_counter()`` reading), to the microsecond."""
+    return round((perf_counter() - start) * 1000, 3)
 
 
 def _not_a_string(values: Iterable[Any], what: str) -> tuple[Any, ...]:
