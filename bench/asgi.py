@@ -9,7 +9,7 @@ per-request time, an overhead is the median of the per-round differences
 from the bare app on the same path, and each ratio is the median of the
 per-round ratios, so drift of the machine cancels out.
 
-    python bench/asgi.py [--rounds 11] [--requests 3000]
+    python bench/asgi.py [--rounds 15] [--requests 5000]
 
 Contenders (GET /api/v1/items answers a small JSON body unless noted):
   bare        the Starlette app, no middleware
@@ -289,8 +289,8 @@ def report(
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
-    parser.add_argument("--rounds", type=int, default=11)
-    parser.add_argument("--requests", type=int, default=3000)
+    parser.add_argument("--rounds", type=int, default=15)
+    parser.add_argument("--requests", type=int, default=5000)
     args = parser.parse_args()
     medians, overheads, ratios = asyncio.run(run(args.rounds, args.requests))
     report(medians, overheads, ratios, sys.stdout)  # type: ignore[arg-type]

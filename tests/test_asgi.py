@@ -1075,6 +1075,20 @@ class TestClientIP:
 
         assert "198.51.100.23" == await client_ip_of(scope, out)
 
+    async def test_spoofing_through_httpx(self, out: Output) -> None:
+        """Through a real client: a forged X-Forwarded-For counts only behind a trusted proxy."""
+        forged = {"x-forwarded-for": "6.6.6.6, 198.51.100.23"}
+        direct = RequestLoggingMiddleware(responder(), trusted_proxies=["10.0.0.0/8"])
+        async with client_for(direct) as client:
+            await client.get("/", headers=forged)
+        transport = httpx.ASGITransport(app=direct, client=("10.0.0.5", 443))
+        async with httpx.AsyncClient(transport=transport, base_url="http://lb") as client:
+            await client.get("/", headers=forged)
+
+        assert [PEER, "198.51.100.23"] == [
+            e["client_ip"] for e in requests_of(out) if e["message"] == "Request started"
+        ]
+
     @pytest.mark.parametrize("client", [None, (), ["10.0.0.5"], 42, (b"10.0.0.5", 1)])
     async def test_missing_or_odd_peer(self, out: Output, client: Any) -> None:
         """No peer (a Unix socket) or a malformed one gives client_ip None, never an error."""
@@ -1150,6 +1164,15 @@ class TestBadInput:
             started = json.loads(lines[0])
             assert (f"/jobs/{FORGERY}", FORGERY) == (started["path"], started["user_agent"])
         assert "\x1b" not in out.getvalue()
+
+    async def test_encoded_line_breaks_through_httpx(self, out: Output) -> None:
+        """A percent-encoded newline decodes into the path and still cannot start a line."""
+        app = RequestLoggingMiddleware(responder())
+        async with client_for(app) as client:
+            await client.get("/jobs/%0A%7B%22level%22:%22error%22%7D%E2%80%A8x")
+
+        assert ['/jobs/\n{"level":"error"}\u2028x'] * 2 == [e["path"] for e in requests_of(out)]
+        assert 2 == sum(1 for line in out.lines() if '"logger":"joblog.asgi"' in line)
 
     async def test_invalid_utf8_is_logged_safely(self, out: Output) -> None:
         """Undecodable path and header bytes are logged as escapes in valid JSON."""

@@ -34,6 +34,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 import joblog
+from joblog.stdlib import JoblogHandler
 
 from .conftest import Output
 
@@ -167,6 +168,25 @@ class TestUvicorn:
         assert [200, 200, 500, 202, 200] == statuses
         check_lines(out.events())
         assert all(logging.getLogger(n).propagate for n in ("uvicorn", "uvicorn.error"))
+
+    def test_log_config_file_with_joblog_handler(self, configured: Callable[..., Output]) -> None:
+        """A --log-config whose root handler is JoblogHandler keeps failures to one line."""
+        log_config = {
+            "version": 1,
+            "disable_existing_loggers": False,
+            "handlers": {"joblog": {"class": "joblog.stdlib.JoblogHandler"}},
+            "root": {"handlers": ["joblog"], "level": "INFO"},
+            "loggers": {"uvicorn.access": {"level": "WARNING"}},
+        }
+        config = uvicorn.Config(service(), http="h11", ws="none", log_config=log_config)
+        out = configured(level="info")
+
+        with serving(config) as url:
+            statuses = exercise(url)
+
+        assert [200, 200, 500, 202, 200] == statuses
+        check_lines(out.events())
+        assert 1 == sum(isinstance(h, JoblogHandler) for h in logging.getLogger().handlers)
 
 
 APP_MODULE = """
