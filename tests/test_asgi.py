@@ -1355,17 +1355,17 @@ class TestRequestContext:
         """Context bound outside the middleware is on its lines and still bound after."""
 
         async def rebinding(scope: Scope, receive: Any, send: Any) -> None:
-            structlog.contextvars.bind_contextvars(region="us-west-2")
+            structlog.contextvars.bind_contextvars(datacenter="us-west-2")
             await responder()(scope, receive, send)
 
-        structlog.contextvars.bind_contextvars(region="eu-west-1")
+        structlog.contextvars.bind_contextvars(datacenter="eu-west-1")
         with joblog.bind_job("job-outer") as job_id:
             await call(RequestLoggingMiddleware(rebinding), http_scope())
             after = (joblog.current_job_id(), structlog.contextvars.get_contextvars())
 
-        assert (job_id, {"region": "eu-west-1"}) == after
+        assert (job_id, {"datacenter": "eu-west-1"}) == after
         assert [("job-outer", "eu-west-1"), ("job-outer", "us-west-2")] == [
-            (e["job_id"], e["region"]) for e in out.events()
+            (e["job_id"], e["datacenter"]) for e in out.events()
         ]
 
     async def test_httpx_requests_do_not_leak_into_each_other(self, out: Output) -> None:
