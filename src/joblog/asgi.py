@@ -76,6 +76,8 @@ _PROXY_HEADERS: Final = ("x-forwarded-for", "forwarded")
 _request: ContextVar[tuple[RequestLoggingMiddleware, Scope] | None] = ContextVar(
     "joblog_request", default=None
 )
+_request_set = _request.set
+_request_reset = _request.reset
 
 
 # --------------------------------------------------------------------------
@@ -373,15 +375,15 @@ class RequestLoggingMiddleware:
         # A skipped request, the hot path of health checks and polling: silent
         # unless it fails, and kept as lean as it can be.  The wrapper watches
         # the status; from a status of 500 on it also counts the bytes and
-        # logs "Request completed" at the last one.
+        # notes when the last one went out, for the line written at the end.
         start = perf_counter()
         status = 0
         size = 0
-        done = False
+        end = 0.0
         gone = False
 
         async def send_watched(message: Message) -> None:
-            nonlocal status, size, done, gone
+            nonlocal status, size, end, gone
             if message["type"] == "http.response.start":
                 status = message["status"]
             try:
@@ -392,19 +394,18 @@ class RequestLoggingMiddleware:
             if status >= 500 and message["type"] == "http.response.body":
                 size += len(message.get("body", b""))
                 if not message.get("more_body", False):
-                    done = True
-                    self._end(scope, status, _ms(start), size, True, False)
+                    end = perf_counter()
 
         # The request is known to log_auth_failure, as a logged one is.  The
         # leak guard of _logged is left out: it costs, and in a real server
         # every request runs in a task (a context) of its own anyway.
-        request_token = _request.set((self, scope))
+        request_token = _request_set((self, scope))
         try:
             await self.app(scope, receive, send_watched)
         except Exception as exc:
             if not gone:
                 self._failed(scope, status, start, size, False, exc)
-            elif status >= 500 and not done:
+            elif status >= 500:
                 self._end(scope, status, _ms(start), size, False, False)
             mark_logged(exc)
             raise
@@ -412,10 +413,11 @@ class RequestLoggingMiddleware:
             self._cancelled(scope, status, start, size, exc)
             raise
         else:
-            if not done and not 0 < status < 500:
-                self._end(scope, status, _ms(start), size, False, False)
+            if not 0 < status < 500:  # a server error: logged once the app returns
+                latency_ms = round((end - start) * 1000, 3) if end else _ms(start)
+                self._end(scope, status, latency_ms, size, bool(end), False)
         finally:
-            _request.reset(request_token)
+            _request_reset(request_token)
 
     async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request that is not skipped: "Request started", then its outcome."""
