@@ -13,12 +13,14 @@ import joblog
 PUBLIC = [
     "BoundLogger",
     "JobJsonFormatter",
+    "RequestLoggingMiddleware",
     "bind",
     "bind_job",
     "carry_context",
     "configure",
     "current_job_id",
     "get_logger",
+    "log_auth_failure",
     "new_job_id",
     "sampled",
     "stage",
@@ -33,7 +35,8 @@ def test_all_is_exactly_the_public_api() -> None:
 
 
 @pytest.mark.parametrize(
-    "module", ["context", "render", "sampling", "stages", "stdlib", "testing", "_config", "_logger"]
+    "module",
+    ["asgi", "context", "render", "sampling", "stages", "stdlib", "testing", "_config", "_logger"],
 )
 def test_each_module_declares_all(module: str) -> None:
     """Every module has an __all__ whose names exist."""

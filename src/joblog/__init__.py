@@ -23,6 +23,7 @@ from typing import Any
 from . import testing
 from ._config import configure
 from ._logger import BoundLogger, get_logger
+from .asgi import RequestLoggingMiddleware, log_auth_failure
 from .context import bind, bind_job, carry_context, current_job_id, new_job_id
 from .sampling import sampled
 from .stages import stage
@@ -31,12 +32,14 @@ from .stdlib import JobJsonFormatter
 __all__ = [
     "BoundLogger",
     "JobJsonFormatter",
+    "RequestLoggingMiddleware",
     "bind",
     "bind_job",
     "carry_context",
     "configure",
     "current_job_id",
     "get_logger",
+    "log_auth_failure",
     "new_job_id",
     "sampled",
     "stage",

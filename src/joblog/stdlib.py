@@ -20,6 +20,7 @@ from pythonjsonlogger.json import JsonFormatter
 
 from . import _config
 from ._events import STRUCTLOG_VARS, exception_fields, interpolate, merge_structlog_context
+from ._logged import was_logged
 from .context import SCHEMA_KEYS, _fields
 from .render import dumps, format_timestamp, safe_str
 
@@ -94,7 +95,10 @@ class JoblogHandler(logging.Handler):
 
     It skips the formatter machinery and sends each record's event straight
     through the configured pipeline; the output is exactly what
-    :class:`JobJsonFormatter` produces.
+    :class:`JobJsonFormatter` produces.  A record whose ``exc_info`` holds an
+    exception joblog has already logged in full (the server's report of an
+    exception :class:`~joblog.RequestLoggingMiddleware` logged as
+    ``"Request failed"``) is dropped, so each failure is logged once.
     """
 
     def createLock(self) -> None:
@@ -105,6 +109,8 @@ class JoblogHandler(logging.Handler):
         """Send *record* through joblog's pipeline; never raises."""
         pipeline = _config.pipeline or _config.current()
         if record.levelno < pipeline.level:
+            return
+        if record.exc_info and was_logged(record.exc_info[1]):
             return
         try:
             event: MutableMapping[str, Any] = event_from_record(record)
