@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/lifecycle.py
+	$(BIN)/python examples/video_pipeline/demo.py
 
 test: lint typecheck pytest
 
@@ -25,7 +25,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy --strict src
+	$(BIN)/mypy --strict src examples/video_pipeline
 
 pytest: $(STAMP)
 	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term-missing

@@ -13,6 +13,7 @@ import structlog
 import joblog
 from joblog import _config
 from joblog.stdlib import JoblogHandler
+from joblog.testing import reset_defaults
 
 from .conftest import Output
 
@@ -275,6 +276,21 @@ class TestStdlibRouting:
         logging.getLogger("uvicorn.access").info("GET /x 200")
 
         assert "GET /x 200" == output.events()[0]["message"]
+
+    def test_silence_is_undone_by_reconfigure_and_reset(self, output: Output) -> None:
+        """A logger silenced by one configure() gets its own level back afterwards."""
+        chatty = logging.getLogger("chatty.client")
+        chatty.setLevel(logging.DEBUG)
+        try:
+            joblog.configure(renderer="json", stream=output, silence=("chatty.client",))
+            assert logging.WARNING == chatty.level
+            joblog.configure(renderer="json", stream=output, silence=())
+            assert logging.DEBUG == chatty.level
+            joblog.configure(renderer="json", stream=output, silence=("chatty.client",))
+            reset_defaults()
+            assert logging.DEBUG == chatty.level
+        finally:
+            chatty.setLevel(logging.NOTSET)
 
     def test_uvicorn_color_message_is_dropped(self, output: Output) -> None:
         """uvicorn's color_message extra (ANSI duplicate of the message) is not written."""

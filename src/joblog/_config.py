@@ -152,6 +152,8 @@ captures: list[list[MutableMapping[str, Any]]] = []
 # its level methods); 0 means "not configured": every method enabled.
 _install_hooks: list[Callable[[int], None]] = []
 _configure_lock = threading.RLock()
+# Levels of the loggers configure(silence=...) changed, to put back on reconfigure/reset.
+_silenced: dict[str, int] = {}
 _reported = False
 
 
@@ -225,6 +227,7 @@ def reset() -> None:
         for old in [h for h in root.handlers if isinstance(h, JoblogHandler)]:
             root.removeHandler(old)
         root.setLevel(logging.WARNING)
+        _restore_silenced()
         structlog.reset_defaults()
 
 
@@ -393,6 +396,7 @@ def _route_stdlib(level: int | None, silence: tuple[str, ...]) -> None:
     root = logging.getLogger()
     for old in [h for h in root.handlers if isinstance(h, JoblogHandler)]:
         root.removeHandler(old)
+    _restore_silenced()
     if level is None:
         return
     root.addHandler(JoblogHandler())
@@ -405,4 +409,13 @@ def _route_stdlib(level: int | None, silence: tuple[str, ...]) -> None:
                 server_logger.removeHandler(own)
             server_logger.propagate = True
     for name in silence:
-        logging.getLogger(name).setLevel(logging.WARNING)
+        silenced = logging.getLogger(name)
+        _silenced.setdefault(name, silenced.level)
+        silenced.setLevel(logging.WARNING)
+
+
+def _restore_silenced() -> None:
+    """Give the loggers an earlier ``silence=`` quieted their own levels back."""
+    for name, level in _silenced.items():
+        logging.getLogger(name).setLevel(level)
+    _silenced.clear()

@@ -1,0 +1,323 @@
+"""
+End to end: the reference pipeline served by uvicorn on 127.0.0.1, driven by httpx.
+
+These tests assert on the JSON lines the service writes, against the
+architecture document's example trace.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import joblog
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+sys.path.insert(0, str(EXAMPLES))
+
+from video_pipeline import demo  # noqa: E402
+from video_pipeline.app import create_app  # noqa: E402
+from video_pipeline.auth import make_token  # noqa: E402
+from video_pipeline.settings import Settings  # noqa: E402
+
+PIPELINE = "video_pipeline.pipeline"
+BODY = {"prompt": "A lighthouse at dawn", "num_scenes": 2, "duration": 5}
+
+
+class Service:
+    def __init__(self, client: httpx.Client, tee: demo.Tee, settings: Settings) -> None:
+        self.client = client
+        self.tee = tee
+        self.settings = settings
+        self.auth = {"Authorization": f"Bearer {make_token('user-xyz', settings.jwt_secret)}"}
+
+    def events(self) -> list[dict[str, Any]]:
+        return self.tee.events()
+
+    def text(self) -> str:
+        return "".join(self.tee.lines)
+
+    def start_job(self, **simulate: Any) -> str:
+        response = self.client.post(
+            "/api/v1/generate", headers=self.auth, json={**BODY, "simulate": simulate}
+        )
+        assert 202 == response.status_code, response.text
+        return str(response.json()["job_id"])
+
+    def wait(self, job_id: str) -> dict[str, Any]:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            body = self.client.get(f"/api/v1/jobs/{job_id}", headers=self.auth).json()
+            if body["status"] in demo.DONE:
+                return dict(body)
+            time.sleep(0.02)
+        raise AssertionError(f"{job_id} did not finish")
+
+    def job_lines(self, job_id: str) -> list[dict[str, Any]]:
+        return [e for e in self.events() if e.get("job_id") == job_id]
+
+
+@pytest.fixture
+def service(tmp_path: Path) -> Iterator[Service]:
+    tee = demo.Tee(None)
+    settings = Settings(time_scale=0.001, storage_dir=tmp_path, allow_simulation=True)
+    joblog.configure(renderer="json", level="debug", stream=tee)  # type: ignore[arg-type]
+    with demo.Server(create_app(settings)) as server, httpx.Client(base_url=server.url) as client:
+        yield Service(client, tee, settings)
+
+
+def messages(lines: list[dict[str, Any]]) -> list[str]:
+    return [e["message"] for e in lines]
+
+
+class TestSuccessfulJob:
+    def test_trace_matches_the_architecture(self, service: Service) -> None:
+        """The pipeline's lines follow the architecture's trace, with the fields it shows."""
+        job_id = service.start_job(kling_503={"2": 1})
+        assert "completed" == service.wait(job_id)["status"]
+        lines = [e for e in service.job_lines(job_id) if e["logger"] == PIPELINE]
+
+        def one(message: str, **fields: Any) -> dict[str, Any]:
+            found = [
+                e
+                for e in lines
+                if e["message"] == message and all(e.get(k) == v for k, v in fields.items())
+            ]
+            assert 1 == len(found), (message, fields, messages(lines))
+            return found[0]
+
+        def index(event: dict[str, Any]) -> int:
+            return lines.index(event)
+
+        start = one("Starting fully async generation", user_id="user-xyz")
+        script_start = one("Generating script with GPT-4o")
+        script_done = one("Script generated successfully")
+        details = [one("Scene details", scene_number=n, duration=5) for n in (1, 2)]
+        calling = [one("Calling Kling adapter", scene=n) for n in (1, 2)]
+        started = [one(f"Scene {n} generation started", scene=n) for n in (1, 2)]
+        polling = [one("Kling still processing", scene=n, attempt=12) for n in (1, 2)]
+        generated = [one(f"Scene {n} video generated", scene=n) for n in (1, 2)]
+        audio_start = one("Generating audio")
+        audio_done = one("Audio generated")
+        compose = one("Composing final video")
+        complete = one("Video generation complete")
+
+        order = [start, script_start, script_done, *details]
+        assert sorted(map(index, order)) == list(map(index, order))
+        for n in range(2):
+            chain = [details[-1], calling[n], started[n], polling[n], generated[n], audio_start]
+            assert sorted(map(index, chain)) == list(map(index, chain))
+        tail = [audio_start, audio_done, compose, complete]
+        assert sorted(map(index, tail)) == list(map(index, tail))
+
+        assert script_done["script_id"].startswith("script-")
+        assert all(s["prediction_id"].startswith("kling-") for s in started)
+        assert all(g["video_url"].startswith("s3://video-pipeline/jobs/") for g in generated)
+        assert audio_done["audio_url"].startswith("s3://video-pipeline/")
+        assert (f"videos/{job_id}.mp4", 2) == (complete["video_key"], complete["num_scenes"])
+        assert isinstance(complete["total_time"], float)
+        assert ("info", "info") == (start["level"], complete["level"])
+        assert {"debug"} == {p["level"] for p in polling}
+
+    def test_transient_kling_error_is_retried_with_a_warning(self, service: Service) -> None:
+        """Kling's 503 for scene 2 logs one retry warning; the job still completes."""
+        job_id = service.start_job(kling_503={"2": 1})
+        assert "completed" == service.wait(job_id)["status"]
+
+        (retry,) = [e for e in service.job_lines(job_id) if e["level"] == "warning"]
+        assert ("Kling API error, retrying", 2, 1, 503) == (
+            retry["message"],
+            retry["scene"],
+            retry["attempt"],
+            retry["status_code"],
+        )
+
+    def test_polling_is_sampled(self, service: Service) -> None:
+        """12 polls per scene give one "Kling still processing" line each, suppressed=11."""
+        job_id = service.start_job()
+        service.wait(job_id)
+
+        polls = [e for e in service.job_lines(job_id) if e["message"] == "Kling still processing"]
+        assert [(1, 12, 11), (2, 12, 11)] == sorted(
+            (e["scene"], e["attempt"], e["suppressed"]) for e in polls
+        )
+
+    def test_every_line_of_the_job_carries_its_id(self, service: Service) -> None:
+        """Adapters log with plain logging and no job id, yet their lines carry it."""
+        job_id = service.start_job()
+        service.wait(job_id)
+        lines = service.job_lines(job_id)
+
+        adapters = {e["logger"] for e in lines if e["logger"].startswith("video_pipeline.adapters")}
+        assert {
+            "video_pipeline.adapters.gpt",
+            "video_pipeline.adapters.kling",
+            "video_pipeline.adapters.minimax",
+            "video_pipeline.adapters.s3",
+        } <= adapters
+        pipeline_lines = [e for e in service.events() if e["logger"].startswith("video_pipeline")]
+        assert all(e.get("job_id") == job_id for e in pipeline_lines)
+
+    def test_files_are_written(self, service: Service) -> None:
+        """The S3 stand-in writes real files under the storage folder."""
+        job_id = service.start_job()
+        assert "completed" == service.wait(job_id)["status"]
+
+        root = service.settings.storage_dir / "video-pipeline"
+        assert (root / "videos" / f"{job_id}.mp4").stat().st_size > 0
+        assert {"scene-1.mp4", "scene-2.mp4", "narration.mp3"} == {
+            p.name for p in (root / "jobs" / job_id).iterdir()
+        }
+
+
+class TestFailedJob:
+    def test_failure_is_one_error_line_and_the_status_says_failed(self, service: Service) -> None:
+        """A permanent Minimax error fails the job: status failed, one line with status=failed."""
+        job_id = service.start_job(fail_at="audio")
+        body = service.wait(job_id)
+
+        assert ("failed", "Minimax API error: 422 voice_id not found") == (
+            body["status"],
+            body["error_message"],
+        )
+        (failed,) = [e for e in service.job_lines(job_id) if e.get("status") == "failed"]
+        assert (
+            "error",
+            "Video generation failed",
+            "Minimax API error: 422 voice_id not found",
+        ) == (failed["level"], failed["message"], failed["error_message"])
+        assert "Video generation complete" not in messages(service.job_lines(job_id))
+
+    def test_a_failing_scene_cancels_its_sibling(self, service: Service) -> None:
+        """When Kling rejects the scenes, the job fails once and no scene keeps polling."""
+        job_id = service.start_job(fail_at="kling")
+        assert "failed" == service.wait(job_id)["status"]
+
+        failed = [e for e in service.job_lines(job_id) if e.get("status") == "failed"]
+        assert ["Kling API error: 422 prompt rejected by safety filter"] == [
+            e["error_message"] for e in failed
+        ]
+
+
+class TestRequests:
+    def test_health_and_status_polling_are_silent(self, service: Service) -> None:
+        """GET /health and GET /api/v1/jobs/{id} write nothing; POST generate is logged."""
+        for _ in range(5):
+            service.client.get("/health").raise_for_status()
+        job_id = service.start_job()
+        service.wait(job_id)
+
+        paths = [e.get("path") for e in service.events() if "path" in e]
+        assert not any(p == "/health" or p.startswith("/api/v1/jobs/") for p in paths)
+        started, completed = [e for e in service.events() if e.get("path") == "/api/v1/generate"]
+        assert ("Request started", "POST", "127.0.0.1") == (
+            started["message"],
+            started["method"],
+            started["client_ip"],
+        )
+        assert ("Request completed", 202) == (completed["message"], completed["status"])
+        assert completed["response_size"] > 0
+
+    def test_auth_failures_are_logged_with_reasons_and_never_the_token(
+        self, service: Service
+    ) -> None:
+        """Each refused token logs one warning with its reason; no token text is written."""
+        secret = service.settings.jwt_secret
+        tokens = {
+            "expired_token": make_token("user-xyz", secret, expires_in=-60),
+            "verification_failed": make_token(
+                "user-xyz", "another-secret-that-is-long-enough-for-hs256"
+            ),
+            "invalid_token": "not.a.jwt",
+        }
+        cases = [
+            ({}, "missing_authorization"),
+            ({"Authorization": "Basic dXNlcjpwYXNz"}, "invalid_token"),
+        ]
+        cases += [
+            ({"Authorization": f"Bearer {token}"}, reason) for reason, token in tokens.items()
+        ]
+        for headers, _reason in cases:
+            response = service.client.post("/api/v1/generate", json=BODY, headers=headers)
+            assert 401 == response.status_code
+        service.start_job()  # a success: never logged as such
+
+        failures = [e for e in service.events() if e["message"] == "Authentication failed"]
+        assert [reason for _, reason in cases] == [e["reason"] for e in failures]
+        assert {"warning"} == {e["level"] for e in failures}
+        text = service.text()
+        for token in [*tokens.values(), "dXNlcjpwYXNz", service.auth["Authorization"][7:]]:
+            assert token not in text
+        assert "authenticated" not in text.lower().replace("authentication failed", "")
+
+    def test_bad_requests(self, service: Service) -> None:
+        """Validation errors answer 4xx with a JSON error."""
+        cases = [
+            b"not json",
+            b"[1]",
+            json.dumps({"prompt": ""}).encode(),
+            json.dumps({"prompt": "x", "num_scenes": 0}).encode(),
+            json.dumps({"prompt": "x", "duration": "5"}).encode(),
+            json.dumps({"prompt": "x", "simulate": {"fail_at": "moon"}}).encode(),
+            json.dumps({"prompt": "x", "simulate": {"kling_503": {"a": "b"}}}).encode(),
+        ]
+        statuses = [
+            service.client.post("/api/v1/generate", content=body, headers=service.auth).status_code
+            for body in cases
+        ]
+        assert [400, 400, 422, 422, 422, 422, 422] == statuses
+        missing = service.client.get("/api/v1/jobs/job-unknown", headers=service.auth)
+        assert (404, {"error": "job not found"}) == (missing.status_code, missing.json())
+
+
+class TestConcurrency:
+    def test_concurrent_jobs_never_mix_their_ids(self, service: Service) -> None:
+        """Ten jobs at once: each job's lines carry its own id, and only its own results."""
+
+        async def run() -> list[str]:
+            async with httpx.AsyncClient(base_url=str(service.client.base_url)) as client:
+                responses = await asyncio.gather(
+                    *(
+                        client.post("/api/v1/generate", headers=service.auth, json=BODY)
+                        for _ in range(10)
+                    )
+                )
+            return [r.json()["job_id"] for r in responses]
+
+        job_ids = asyncio.run(run())
+        for job_id in job_ids:
+            assert "completed" == service.wait(job_id)["status"]
+
+        per_job = {job_id: service.job_lines(job_id) for job_id in job_ids}
+        assert 10 == len(set(job_ids))
+        lengths = set()
+        for job_id, lines in per_job.items():
+            pipeline = [e for e in lines if e["logger"] == PIPELINE]
+            lengths.add(len(pipeline))
+            urls = [e["video_url"] for e in pipeline if "video_url" in e]
+            assert all(job_id in url for url in urls)
+            complete = [e for e in pipeline if e["message"] == "Video generation complete"]
+            assert [f"videos/{job_id}.mp4"] == [e["video_key"] for e in complete]
+        assert 1 == len(lengths)
+
+
+class TestDemo:
+    def test_demo_runs_end_to_end(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """The demo exits 0, prints the trace and summary, and writes the JSON log file."""
+        log_file = tmp_path / "server.jsonl"
+        assert 0 == demo.main(["--log-file", str(log_file)])
+
+        out = capsys.readouterr().out
+        assert "Starting fully async generation" in out
+        assert "Video generation complete" in out
+        assert "missing_authorization, expired_token" in out
+        lines = [json.loads(line) for line in log_file.read_text().splitlines()]
+        assert any(e["message"] == "Kling still processing" for e in lines)
