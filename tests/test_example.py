@@ -122,7 +122,11 @@ class TestSuccessfulJob:
         assert all(s["prediction_id"].startswith("kling-") for s in started)
         assert all(g["video_url"].startswith("s3://video-pipeline/jobs/") for g in generated)
         assert audio_done["audio_url"].startswith("s3://video-pipeline/")
-        assert (f"videos/{job_id}.mp4", 2) == (complete["video_key"], complete["num_scenes"])
+        assert (f"videos/{job_id}.mp4", 2, 5) == (
+            complete["video_key"],
+            complete["num_scenes"],
+            complete["duration"],
+        )
         assert isinstance(complete["total_time"], float)
         assert ("info", "info") == (start["level"], complete["level"])
         assert {"debug"} == {p["level"] for p in polling}

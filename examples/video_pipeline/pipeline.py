@@ -79,6 +79,7 @@ async def run_job(
             compose_stage.add(
                 video_key=video_key,
                 num_scenes=len(script.scenes),
+                duration=request.duration,  # what the performance query groups by
                 total_time=round(time.monotonic() - started, 3),
             )
         job.video_key = video_key
