@@ -325,3 +325,26 @@ class TestDemo:
         assert "missing_authorization, expired_token" in out
         lines = [json.loads(line) for line in log_file.read_text().splitlines()]
         assert any(e["message"] == "Kling still processing" for e in lines)
+
+
+class TestLifecycleExample:
+    def test_every_line_carries_the_same_job_id(self) -> None:
+        """examples/lifecycle.py: tasks, a worker thread and stdlib lines share one job id."""
+        import re
+        import subprocess
+
+        result = subprocess.run(
+            [sys.executable, str(EXAMPLES / "lifecycle.py")],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        lines = result.stdout.splitlines()
+        ids = {m.group() for line in lines for m in re.finditer(r"job-[0-9a-f-]{36}", line)}
+        assert 1 == len(ids)
+        (job_id,) = ids
+        assert all(job_id in line for line in lines)
+        assert any("HTTP Request" in line for line in lines)
+        assert any("worker thread" in line for line in lines)
+        assert lines[-1].split()[2:5] == ["Video", "generation", "complete"]
