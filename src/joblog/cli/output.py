@@ -1,0 +1,110 @@
+"""
+Result formats: an aligned table, a JSON array, JSON lines and CSV.
+
+Rows are mappings from column to value with absent columns left out (D7).
+Timestamps print as ``YYYY-MM-DD HH:MM:SS.mmm`` in every format (D14);
+JSON keeps numbers and booleans as they are.  The table escapes every
+control character, so a hostile log line cannot move the cursor or forge a
+line of output.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from typing import IO, Any, Final
+
+from ..render import dumps, escape_text
+from .values import Timestamp, text
+
+__all__ = ["FORMATS", "format_rows", "write_text"]
+
+#: The names ``--format`` accepts.
+FORMATS: Final = ("table", "json", "jsonl", "csv")
+
+Record = Mapping[str, Any]
+
+
+def _jsonable(value: object) -> object:
+    return str(value) if type(value) is Timestamp else value
+
+
+def _json_row(columns: Sequence[str], record: Record) -> str:
+    return dumps({name: _jsonable(record[name]) for name in columns if name in record}, option=0)
+
+
+def format_rows(kind: str, columns: Sequence[str], records: Sequence[Record]) -> str:
+    """
+    Render *records* in the format *kind* (one of :data:`FORMATS`).
+
+    Raises:
+        ValueError: for an unknown format.
+    """
+    if kind == "jsonl":
+        return "".join(_json_row(columns, record) + "\n" for record in records)
+    if kind == "json":
+        if not records:
+            return "[]\n"
+        return "[\n" + ",\n".join(_json_row(columns, record) for record in records) + "\n]\n"
+    if kind == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(columns)
+        for record in records:
+            writer.writerow([text(record[name]) if name in record else "" for name in columns])
+        return buffer.getvalue()
+    if kind == "table":
+        return _table(columns, records)
+    raise ValueError(f"unknown format {kind!r}: expected one of {', '.join(FORMATS)}")
+
+
+def _is_number(value: object) -> bool:
+    return type(value) is int or type(value) is float
+
+
+def _table(columns: Sequence[str], records: Sequence[Record]) -> str:
+    if not records:
+        return ""
+    header = [escape_text(name) for name in columns]
+    cells = [
+        [escape_text(text(record[name])) if name in record else "" for name in columns]
+        for record in records
+    ]
+    widths = [max(len(header[i]), *(len(row[i]) for row in cells)) for i in range(len(columns))]
+    # A column of numbers only is right-aligned, so digits line up.
+    numeric = [
+        all(_is_number(record[name]) for record in records if name in record)
+        and any(name in record for record in records)
+        for name in columns
+    ]
+    last = len(columns) - 1
+
+    def line(values: Sequence[str]) -> str:
+        parts = []
+        for i, value in enumerate(values):
+            if numeric[i]:
+                parts.append(value.rjust(widths[i]))
+            elif i == last:
+                parts.append(value)
+            else:
+                parts.append(value.ljust(widths[i]))
+        return "  ".join(parts).rstrip() + "\n"
+
+    out = [line(header), line(["-" * width for width in widths])]
+    out.extend(line(row) for row in cells)
+    return "".join(out)
+
+
+def write_text(stream: IO[str], data: str) -> None:
+    """
+    Write *data* to *stream*, whatever the stream's encoding.
+
+    Lone surrogates (from JSON escapes such as ``"\\ud800"``) and characters
+    the encoding lacks are written as backslash escapes instead of raising.
+    """
+    try:
+        stream.write(data)
+    except UnicodeEncodeError:
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        stream.write(data.encode(encoding, "backslashreplace").decode(encoding))
