@@ -70,14 +70,22 @@ def _silence_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
-def _parser() -> argparse.ArgumentParser:
-    from importlib.metadata import version
+class _Version(argparse.Action):
+    """``--version``, looking the version up only when asked (importlib.metadata is slow)."""
 
+    def __call__(self, parser: argparse.ArgumentParser, *_args: object) -> None:
+        from importlib.metadata import version
+
+        sys.stdout.write(f"joblog {version('joblog')}\n")
+        parser.exit()
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="joblog",
         description="Query, trace and pretty-print JSON-lines logs.",
     )
-    parser.add_argument("--version", action="version", version=f"joblog {version('joblog')}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     query = commands.add_parser(
@@ -263,16 +271,15 @@ def _run_query(args: argparse.Namespace) -> int:
     kind = args.format or ("table" if _isatty(sys.stdout) else "jsonl")
     write_text(sys.stdout, format_rows(kind, plan.columns, [plan.values(row) for row in rows]))
     sys.stdout.flush()
-    report_not_json(stats.not_json, stats.lines)
+    report_not_json(stats.not_json)
     return 0
 
 
-def report_not_json(count: int, lines: int) -> None:
+def report_not_json(count: int) -> None:
     """Tell stderr how many lines were not JSON objects (they are never fatal)."""
     if count:
         sys.stderr.write(
-            f"joblog: {count} of {lines} line{'s' if lines != 1 else ''} "
-            f"{'was' if count == 1 else 'were'} not a JSON object "
+            f"joblog: {count} line{' was' if count == 1 else 's were'} not a JSON object "
             "(kept as events with only @message)\n"
         )
 

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, TypeAlias
 
 from .errors import QueryError
-from .reader import Row, lookup
+from .reader import Prefilter, Row, lookup
 from .syntax import (
     Agg,
     Binary,
@@ -63,13 +63,22 @@ from .values import (
     text,
 )
 
-__all__ = ["DEFAULT_LIMIT", "Plan", "compile_expr", "field_getter", "group_value", "truth"]
+__all__ = [
+    "DEFAULT_LIMIT",
+    "Plan",
+    "compile_expr",
+    "compile_predicate",
+    "derive_prefilter",
+    "field_getter",
+    "glob_regex",
+    "group_value",
+    "truth",
+]
 
 #: Rows a query returns when it has no ``limit`` (CloudWatch's current default).
 DEFAULT_LIMIT: Final = 10_000
 
 Getter: TypeAlias = Callable[[Row], Any]
-Prefilter: TypeAlias = Callable[[bytes], bool]
 
 _SYSTEM: Final = frozenset(("@message", "@timestamp", "@logStream", "@log"))
 _NUMBER_START: Final = frozenset("0123456789+-.")
@@ -696,7 +705,7 @@ class _Aggregate:
         raise NotImplementedError
 
 
-class _CountAll(_Aggregate):
+class _Count(_Aggregate):
     __slots__ = ("n",)
 
     def __init__(self, get: Getter) -> None:
@@ -704,18 +713,11 @@ class _CountAll(_Aggregate):
         self.n = 0
 
     def add(self, row: Row) -> None:
-        self.n += 1
+        if self.get(row) is not None:
+            self.n += 1
 
     def result(self) -> Any:
         return self.n
-
-
-class _Count(_CountAll):
-    __slots__ = ()
-
-    def add(self, row: Row) -> None:
-        if self.get(row) is not None:
-            self.n += 1
 
 
 class _CountDistinct(_Aggregate):
@@ -878,18 +880,12 @@ _AGGREGATES: Final[dict[str, type[_Aggregate]]] = {
 
 
 def _aggregate_factory(node: Agg) -> Callable[[], _Aggregate]:
-    if node.star:
-        return lambda: _CountAll(_none)
     get = compile_expr(node.args[0])
     if node.name == "pct":
         percent = float(node.args[1].value)  # type: ignore[union-attr]  # a Literal number
         return lambda: _Percentile(get, percent)
     cls = _AGGREGATES[node.name]
     return lambda: cls(get)
-
-
-def _none(_row: Row) -> None:
-    return None
 
 
 def _collect_aggregates(expr: Expr, found: list[Agg]) -> None:
@@ -907,6 +903,17 @@ def _collect_aggregates(expr: Expr, found: list[Agg]) -> None:
             _collect_aggregates(arg, found)
 
 
+class _Group:
+    """One group of ``stats``: its key values, its row count and its other aggregates."""
+
+    __slots__ = ("aggregates", "count", "values")
+
+    def __init__(self, values: list[Any], aggregates: list[_Aggregate]) -> None:
+        self.values = values
+        self.aggregates = aggregates
+        self.count = 0
+
+
 class _StatsStep:
     """``stats``: group rows by the ``by`` items and aggregate each group."""
 
@@ -916,7 +923,9 @@ class _StatsStep:
         nodes: list[Agg] = []
         for item in command.items:
             _collect_aggregates(item.expr, nodes)
-        self.factories = [_aggregate_factory(node) for node in nodes]
+        # count(*) is the group's row count; the other aggregates see each row.
+        self.counted = [node.star for node in nodes]
+        self.factories = [_aggregate_factory(node) for node in nodes if not node.star]
         # Each aggregate's result goes into a slot of a scratch row, and each
         # item is an expression over the slots (most are one slot: count(*)).
         self.slot_names = [f"@agg{index}" for index in range(len(nodes))]
@@ -926,38 +935,38 @@ class _StatsStep:
         self.items = [(item.name, compile_expr(item.expr, slots)) for item in command.items]
 
     def run(self, rows: Iterable[Row]) -> list[Row]:
-        groups: dict[Any, tuple[list[Any], list[_Aggregate]]] = {}
+        groups: dict[Any, _Group] = {}
         factories = self.factories
         getters = self.by_getters
-        single = len(getters) == 1
-        first = getters[0] if single else None
+        first = getters[0] if len(getters) == 1 else None
         for row in rows:
+            # The common case, one key whose value is plain text, is inlined.
             if first is not None:
                 value = first(row)
-                key: Any = group_value(value)
-                values: list[Any] | None = None
+                if type(value) is str and value[:1] not in _NUMBER_START:
+                    key: Any = value
+                else:
+                    key = group_value(value)
             else:
-                values = [get(row) for get in getters]
-                key = tuple(group_value(v) for v in values)
-            entry = groups.get(key)
-            if entry is None:
-                if values is None:
-                    values = [value]
-                entry = groups[key] = (values, [factory() for factory in factories])
-            for aggregate in entry[1]:
+                key = tuple(group_value(get(row)) for get in getters)
+            group = groups.get(key)
+            if group is None:
+                values = [value] if first is not None else [get(row) for get in getters]
+                group = groups[key] = _Group(values, [factory() for factory in factories])
+            group.count += 1
+            for aggregate in group.aggregates:
                 aggregate.add(row)
         if not groups and not getters:
-            groups[()] = ([], [factory() for factory in factories])
-        ordered = sorted(groups.values(), key=lambda entry: _group_order(entry[0]))
-        return [
-            self.row(values, aggregates, seq) for seq, (values, aggregates) in enumerate(ordered)
-        ]
+            groups[()] = _Group([], [factory() for factory in factories])
+        ordered = sorted(groups.values(), key=lambda group: _group_order(group.values))
+        return [self.row(group, seq) for seq, group in enumerate(ordered)]
 
-    def row(self, values: list[Any], aggregates: list[_Aggregate], seq: int) -> Row:
-        out: dict[str, Any] = dict(zip(self.by_names, values, strict=True))
+    def row(self, group: _Group, seq: int) -> Row:
+        out: dict[str, Any] = dict(zip(self.by_names, group.values, strict=True))
+        others = iter(group.aggregates)
         results = {
-            name: aggregate.result()
-            for name, aggregate in zip(self.slot_names, aggregates, strict=True)
+            name: group.count if counted else next(others).result()
+            for name, counted in zip(self.slot_names, self.counted, strict=True)
         }
         scratch = Row(None, {}, None, seq, results)
         for name, expression in self.items:
@@ -1262,22 +1271,20 @@ def _columns(commands: Sequence[Command]) -> list[str]:
 
 def derive_prefilter(commands: Sequence[Command]) -> Prefilter | None:
     """
-    A cheap test on a raw line that is false only when the query must drop it.
+    A cheap test on a raw line that is false only when the query must drop the line.
 
     Derived from the ``filter`` commands at the head of the query (before
     anything but ``fields`` and ``display``): ``field = "literal"`` and
     ``field in [...]`` need the literal in the line, ``field like "text"``
     the text, ``ispresent(field)`` the key, and ``@message like …`` is
     decided exactly on the line itself.  A line with a backslash is always
-    parsed, since JSON escapes can spell any text differently.
+    parsed, since a JSON escape can spell any text another way.
     """
-    tests: list[Prefilter] = []
+    found: Prefilter | None = None
     created: set[str] = set()
     for command in commands:
         if isinstance(command, Filter):
-            test = _requirement(command.expr, created)
-            if test is not None:
-                tests.append(test)
+            found = _both(found, _requirement(command.expr, created))
         elif isinstance(command, Fields):
             created.update(
                 item.name
@@ -1286,24 +1293,34 @@ def derive_prefilter(commands: Sequence[Command]) -> Prefilter | None:
             )
         elif not isinstance(command, Display):
             break
-    if not tests:
+    return found
+
+
+def _both(left: Prefilter | None, right: Prefilter | None) -> Prefilter | None:
+    if left is None or right is None:
+        return left or right
+    first, second = left.test, right.test
+    return Prefilter(
+        lambda line: first(line) and second(line),
+        left.needles if left.needles is not None else right.needles,
+    )
+
+
+def _either(left: Prefilter | None, right: Prefilter | None) -> Prefilter | None:
+    if left is None or right is None:
         return None
-    if len(tests) == 1:
-        return tests[0]
-    return lambda line: all(test(line) for test in tests)
+    first, second = left.test, right.test
+    needles = None
+    if left.needles is not None and right.needles is not None:
+        needles = left.needles + right.needles
+    return Prefilter(lambda line: first(line) or second(line), needles)
 
 
 def _requirement(expr: Expr, created: set[str]) -> Prefilter | None:
-    if isinstance(expr, Binary) and expr.op in ("and", "or"):
-        left = _requirement(expr.left, created)
-        right = _requirement(expr.right, created)
-        if expr.op == "and":
-            if left is None or right is None:
-                return left or right
-            return lambda line: left(line) and right(line)
-        if left is None or right is None:
-            return None
-        return lambda line: left(line) or right(line)
+    if isinstance(expr, Binary) and expr.op == "and":
+        return _both(_requirement(expr.left, created), _requirement(expr.right, created))
+    if isinstance(expr, Binary) and expr.op == "or":
+        return _either(_requirement(expr.left, created), _requirement(expr.right, created))
     if isinstance(expr, Binary) and expr.op == "=":
         field, literal = expr.left, expr.right
         if isinstance(field, Literal):
@@ -1348,14 +1365,16 @@ def _needles(values: Sequence[object], *, key: bool = False) -> Prefilter | None
         needles.append(value.encode())
     if len(needles) == 1:
         needle = needles[0]
-        return lambda line: needle in line or b"\\" in line
-    return lambda line: b"\\" in line or any(needle in line for needle in needles)
+        return Prefilter(lambda line: needle in line or b"\\" in line, (needle,))
+    return Prefilter(
+        lambda line: b"\\" in line or any(needle in line for needle in needles), tuple(needles)
+    )
 
 
 def _message_test(pattern: str | Regex) -> Prefilter:
     if isinstance(pattern, Regex):
         search = pattern.pattern.search
-        return lambda line: search(line.decode("utf-8", "backslashreplace")) is not None
+        return Prefilter(lambda line: search(line.decode("utf-8", "backslashreplace")) is not None)
     needle = pattern.encode()
     ascii_pattern = pattern.isascii()
 
@@ -1366,4 +1385,4 @@ def _message_test(pattern: str | Regex) -> Prefilter:
             return False
         return pattern in line.decode("utf-8", "backslashreplace")
 
-    return contains
+    return Prefilter(contains)

@@ -24,7 +24,18 @@ import orjson
 from .errors import CLIError
 from .values import Timestamp, parse_time
 
-__all__ = ["Row", "ScanStats", "Source", "lookup", "read_lines", "resolve_sources", "scan"]
+__all__ = [
+    "Prefilter",
+    "Row",
+    "ScanStats",
+    "Source",
+    "lookup",
+    "parse_object",
+    "read_blocks",
+    "read_lines",
+    "resolve_sources",
+    "scan",
+]
 
 #: File names a directory argument contributes (gzip-compressed variants too).
 LOG_SUFFIXES: Final = (".jsonl", ".log", ".jsonl.gz", ".log.gz")
@@ -32,7 +43,6 @@ _CHUNK: Final = 1 << 20
 _GLOB_CHARS: Final = frozenset("*?[")
 _EMPTY: Final[dict[str, Any]] = {}
 _UNSET: Final = object()
-_BLANKS: Final = (b"", b" ", b"\t", b"\f", b"\v")
 
 
 @dataclass(frozen=True)
@@ -130,9 +140,13 @@ def _walk(node: Any, parts: list[str], start: int) -> Any:
 
 @dataclass
 class ScanStats:
-    """What a scan met: lines read and lines that were not JSON objects."""
+    """
+    What a scan met: lines parsed, and those that were not JSON objects.
 
-    lines: int = 0
+    Lines the text pre-filter skips are never parsed, so they count in neither.
+    """
+
+    parsed: int = 0
     not_json: int = 0
 
 
@@ -174,57 +188,76 @@ def resolve_sources(args: Sequence[str], timestamp_key: str = "timestamp") -> li
     return sources
 
 
-def _open(source: Source, stdin: IO[bytes]) -> IO[bytes]:
-    if source.path is None:
-        stream: IO[bytes] = stdin
-    else:
-        try:
-            stream = open(source.path, "rb")  # noqa: SIM115 - closed by read_lines
-        except OSError as exc:
-            raise CLIError(f"cannot read {source.log}: {exc.strerror}") from None
-    peek = getattr(stream, "peek", None)
-    if peek is not None and peek(2)[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[return-value]
-    return stream
+class _Opened:
+    """A source opened for reading: the stream to read and what to close afterwards."""
+
+    def __init__(self, source: Source, stdin: IO[bytes]) -> None:
+        self.closing: list[IO[bytes]] = []
+        if source.path is None:
+            stream: IO[bytes] = stdin
+        else:
+            try:
+                stream = open(source.path, "rb")  # noqa: SIM115 - closed by close()
+            except OSError as exc:
+                raise CLIError(f"cannot read {source.log}: {exc.strerror}") from None
+            self.closing.append(stream)
+        peek = getattr(stream, "peek", None)
+        if peek is not None and peek(2)[:2] == b"\x1f\x8b":
+            stream = gzip.GzipFile(fileobj=stream, mode="rb")  # type: ignore[assignment]
+            self.closing.insert(0, stream)
+        self.stream = stream
+
+    def close(self) -> None:
+        for stream in self.closing:
+            stream.close()
 
 
-def read_lines(source: Source, stdin: IO[bytes]) -> Iterator[list[bytes]]:
+def read_blocks(source: Source, stdin: IO[bytes]) -> Iterator[bytes]:
     """
-    The lines of *source*, in batches, without their line endings.
+    The content of *source* in large blocks of whole lines.
 
-    Reads large blocks and splits them, which costs far less per line than
-    ``readline``; a line longer than a block is joined once, when it ends.
+    Every block but the last ends with a newline.  Working on blocks costs
+    far less per line than ``readline``; a line longer than a block is joined
+    once, when it ends.
 
     Raises:
         CLIError: when the file cannot be opened or read (a corrupt gzip file).
     """
-    stream = _open(source, stdin)
+    opened = _Opened(source, stdin)
     try:
         pending: list[bytes] = []
         while True:
             try:
-                chunk = stream.read(_CHUNK)
+                chunk = opened.stream.read(_CHUNK)
             except (OSError, EOFError, zlib.error) as exc:
                 raise CLIError(f"cannot read {source.log}: {exc}") from None
             if not chunk:
                 break
-            if b"\n" not in chunk:
+            cut = chunk.rfind(b"\n") + 1
+            if not cut:
                 pending.append(chunk)
                 continue
             if pending:
-                pending.append(chunk)
-                chunk = b"".join(pending)
+                pending.append(chunk[:cut])
+                yield b"".join(pending)
                 pending = []
-            lines = chunk.split(b"\n")
-            last = lines.pop()
-            if last:
-                pending.append(last)
-            yield lines
+            else:
+                yield chunk if cut == len(chunk) else chunk[:cut]
+            if cut < len(chunk):
+                pending.append(chunk[cut:])
         if pending:
-            yield [b"".join(pending)]
+            yield b"".join(pending)
     finally:
-        if stream is not stdin:
-            stream.close()
+        opened.close()
+
+
+def read_lines(source: Source, stdin: IO[bytes]) -> Iterator[list[bytes]]:
+    """The lines of *source*, in batches, without their newlines."""
+    for block in read_blocks(source, stdin):
+        lines = block.split(b"\n")
+        if not lines[-1]:
+            lines.pop()
+        yield lines
 
 
 def _reject_constant(name: str) -> Any:
@@ -236,13 +269,47 @@ def parse_object(line: bytes) -> dict[str, Any] | None:
     try:
         value = orjson.loads(line)
     except orjson.JSONDecodeError:
-        # orjson refuses a few things JSON allows (an escaped lone surrogate);
-        # the standard library settles those.  NaN and Infinity are not JSON.
-        try:
-            value = json.loads(line, parse_constant=_reject_constant)
-        except (ValueError, RecursionError):
-            return None
+        value = _parse_slowly(line)
     return value if type(value) is dict else None
+
+
+def _parse_slowly(line: bytes) -> Any:
+    # orjson refuses a few things JSON allows (an escaped lone surrogate);
+    # the standard library settles those.  NaN and Infinity are not JSON.
+    try:
+        return json.loads(line, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None
+
+
+@dataclass(frozen=True)
+class Prefilter:
+    """
+    A cheap test on a raw line, false only for lines a query is sure to drop.
+
+    ``needles``, when given, are byte strings one of which every line that
+    passes ``test`` contains, unless it contains a backslash (a JSON escape
+    can spell any text another way).  The scanner then looks for them in a
+    whole block at once and never looks at the other lines.
+    """
+
+    test: Callable[[bytes], bool]
+    needles: tuple[bytes, ...] | None = None
+
+
+def _candidates(block: bytes, needles: tuple[bytes, ...]) -> list[bytes]:
+    """The lines of *block* holding one of *needles* or a backslash, in order."""
+    starts: dict[int, int] = {}
+    for needle in (*needles, b"\\"):
+        find = block.find(needle)
+        while find >= 0:
+            start = block.rfind(b"\n", 0, find) + 1
+            end = block.find(b"\n", find)
+            if end < 0:
+                end = len(block)
+            starts[start] = end
+            find = block.find(needle, end)
+    return [block[start : starts[start]] for start in sorted(starts)]
 
 
 def scan(
@@ -250,7 +317,7 @@ def scan(
     stdin: IO[bytes],
     stats: ScanStats,
     *,
-    prefilter: Callable[[bytes], bool] | None = None,
+    prefilter: Prefilter | None = None,
     since: float | None = None,
     until: float | None = None,
 ) -> Iterator[Row]:
@@ -260,10 +327,8 @@ def scan(
     Args:
         sources: what to read.
         stdin: the byte stream standing for ``-``.
-        stats: counts lines read and lines that were not JSON objects.
-        prefilter: a test on the raw line that is false only for lines the
-            query is sure to drop; those are skipped without parsing (and
-            counted as not JSON only when they are not shaped like an object).
+        stats: counts lines parsed and lines that were not JSON objects.
+        prefilter: lines it rules out are skipped without being parsed.
         since: drop rows before this time (epoch ms, inclusive).
         until: drop rows at or after this time (epoch ms).
 
@@ -274,24 +339,37 @@ def scan(
     bounded = since is not None or until is not None
     low = since if since is not None else float("-inf")
     high = until if until is not None else float("inf")
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    test = prefilter.test if prefilter is not None else None
+    needles = prefilter.needles if prefilter is not None else None
     for source in sources:
-        for lines in read_lines(source, stdin):
-            stats.lines += len(lines)
+        for block in read_blocks(source, stdin):
+            if needles is not None:
+                lines = _candidates(block, needles)
+            else:
+                lines = block.split(b"\n")
+                if not lines[-1]:
+                    lines.pop()
+            carriage = b"\r" in block
             for line in lines:
-                if line[-1:] == b"\r":
+                if carriage and line[-1:] == b"\r":
                     line = line[:-1]
                 body = line
-                if line[:1] in _BLANKS:
+                if line[:1] != b"{":
                     body = line.strip()
-                if not body:
-                    stats.lines -= 1
+                    if not body:
+                        continue
+                if test is not None and not test(line):
                     continue
-                if prefilter is not None and not prefilter(line):
-                    if not (body[:1] == b"{" and body[-1:] == b"}"):
-                        stats.not_json += 1
-                    continue
-                data = parse_object(body) if body[:1] == b"{" else None
-                if data is None:
+                data: Any = None
+                if body[:1] == b"{":
+                    try:
+                        data = loads(body)
+                    except decode_error:
+                        data = _parse_slowly(body)
+                stats.parsed += 1
+                if type(data) is not dict:
                     stats.not_json += 1
                     data = _EMPTY
                 seq += 1

@@ -438,7 +438,7 @@ def run_trace(args: argparse.Namespace) -> int:
         )
         if keep(row) is True
     ]
-    report_not_json(stats.not_json, stats.lines)
+    report_not_json(stats.not_json)
     if not rows:
         sys.stderr.write(f"joblog trace: no line has job_id {escape_text(job_id)!r}\n")
         return 1
