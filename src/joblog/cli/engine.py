@@ -84,7 +84,7 @@ _SYSTEM: Final = frozenset(("@message", "@timestamp", "@logStream", "@log"))
 _NUMBER_START: Final = frozenset("0123456789+-.")
 # Characters a number's text form can contain: a literal made only of these
 # might equal a number, so the text pre-filter cannot rule a line out by it.
-_NUMBER_CHARS: Final = frozenset("0123456789+-.eEinfa")
+_NUMBER_CHARS: Final = frozenset("0123456789+-.eEinf")
 
 
 # --------------------------------------------------------------------------
@@ -380,7 +380,10 @@ class _Compiler:
             b = as_number(right(row))
             if b is None:
                 return None
-            return operation(a, b)
+            result = operation(a, b)
+            if type(result) is float and not math.isfinite(result):
+                return None  # an overflow is no number a query can use
+            return result
 
         return calculate
 
@@ -619,7 +622,7 @@ def _numeric(function: Callable[[Any], Any]) -> Callable[[object], Any]:
             return None
         try:
             return function(number)
-        except (ValueError, OverflowError):
+        except OverflowError:  # ceil/floor of an infinite number
             return None
 
     return apply
