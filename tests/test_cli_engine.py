@@ -630,12 +630,22 @@ class TestSort:
         ][:4]
 
     def test_ties_keep_time_order(self) -> None:
-        """Equal keys keep their order in time."""
-        assert [
-            "Starting fully async generation",
-            "Scene details",
-            "Video generation complete",
-        ] == column("filter job_id = 'job-a' | sort job_id desc")
+        """Equal keys keep their order in time; desc is the exact reverse of asc."""
+        in_time = ["Starting fully async generation", "Scene details", "Video generation complete"]
+
+        assert in_time == column("filter job_id = 'job-a' | sort job_id asc")
+        assert in_time[::-1] == column("filter job_id = 'job-a' | sort job_id desc")
+
+    def test_equal_timestamps_in_reverse_log_order(self) -> None:
+        """sort @timestamp desc reverses lines logged in the same millisecond too."""
+        events = [{"timestamp": "2026-11-23T10:00:00Z", "n": n} for n in range(3)] + [
+            {"n": 3},
+            {"n": 4},
+        ]
+
+        assert [2, 1, 0, 4, 3] == column("sort @timestamp desc", "n", events)
+        assert [0, 1, 2, 3, 4] == column("sort @timestamp asc", "n", events)
+        assert [2, 1, 0, 4, 3] == column("fields n", "n", events)
 
     def test_sort_then_limit(self) -> None:
         """sort … | limit n keeps the first n in that order."""

@@ -1007,9 +1007,12 @@ def _order_key(keys: Sequence[tuple[Getter, bool]]) -> Callable[[Row], tuple[Any
     """
     The sort key of a row for *keys* (getter, descending) in natural order (D10).
 
-    Absent values go last whatever the direction; ties keep the merged input
-    order (``@timestamp``, then position).
+    Absent values go last whatever the direction.  Ties keep the merged
+    input order (``@timestamp``, then position), reversed when the first key
+    is descending, so ``desc`` is the exact reverse of ``asc`` and
+    ``sort @timestamp desc`` the exact reverse of the log.
     """
+    reverse = bool(keys) and keys[0][1]
 
     def key(row: Row) -> tuple[Any, ...]:
         parts: list[Any] = []
@@ -1026,7 +1029,12 @@ def _order_key(keys: Sequence[tuple[Getter, bool]]) -> Callable[[Row], tuple[Any
             else:
                 parts.append((0, 0, _Descending(natural)))
         when = row.timestamp
-        parts.append((when is None, when or 0.0, row.seq))
+        if when is None:
+            parts.append((1, 0.0, -row.seq if reverse else row.seq))
+        elif reverse:
+            parts.append((0, -when, -row.seq))
+        else:
+            parts.append((0, when, row.seq))
         return tuple(parts)
 
     return key
@@ -1052,9 +1060,12 @@ class Plan:
     def __init__(self, query: Query, *, default_limit: int = DEFAULT_LIMIT) -> None:
         self.query = query
         self.default_limit = default_limit
+        # CloudWatch's default limit applies when the query has none of its own.
+        limited = any(isinstance(command, Limit) for command in query.commands)
+        self._final_limit = None if limited else default_limit
         self.columns = _columns(query.commands)
         self.prefilter = derive_prefilter(query.commands)
-        self._steps = _compile_steps(query.commands, default_limit)
+        self._steps = _compile_steps(query.commands, self._final_limit)
         self._getters = [(name, field_getter(name)) for name in self.columns]
 
     def run(self, rows: Iterable[Row]) -> list[Row]:
@@ -1064,7 +1075,8 @@ class Plan:
         for step in self._steps:
             stream, ordered = step(stream, ordered)
         if ordered:
-            return list(itertools.islice(stream, self.default_limit))
+            return list(itertools.islice(stream, self._final_limit))
+        # Without any order-giving command there was no limit either.
         return heapq.nsmallest(self.default_limit, stream, key=_TIMESTAMP_DESC)
 
     def values(self, row: Row) -> dict[str, Any]:
@@ -1080,7 +1092,7 @@ class Plan:
 Step: TypeAlias = Callable[[Iterable[Row], bool], tuple[Iterable[Row], bool]]
 
 
-def _compile_steps(commands: Sequence[Command], default_limit: int) -> list[Step]:
+def _compile_steps(commands: Sequence[Command], final_limit: int | None) -> list[Step]:
     steps: list[Step] = []
     skip_next = False
     for index, command in enumerate(commands):
@@ -1102,7 +1114,7 @@ def _compile_steps(commands: Sequence[Command], default_limit: int) -> list[Step
                 top = following.count
                 skip_next = True
             elif following is None:
-                top = default_limit
+                top = final_limit
             steps.append(_sort_step(command.keys, top))
         elif isinstance(command, Limit):
             steps.append(_limit_step(command.count))

@@ -63,13 +63,21 @@ def _is_number(value: object) -> bool:
     return type(value) is int or type(value) is float
 
 
+def _cell(value: object) -> str:
+    """A value as the table shows it: control characters and lone surrogates escaped."""
+    cell = escape_text(text(value))
+    if not cell.isascii():
+        # Escaped now, so the column is as wide as what is written.
+        cell = cell.encode("utf-8", "backslashreplace").decode("utf-8")
+    return cell
+
+
 def _table(columns: Sequence[str], records: Sequence[Record]) -> str:
     if not records:
         return ""
-    header = [escape_text(name) for name in columns]
+    header = [_cell(name) for name in columns]
     cells = [
-        [escape_text(text(record[name])) if name in record else "" for name in columns]
-        for record in records
+        [_cell(record[name]) if name in record else "" for name in columns] for record in records
     ]
     widths = [max(len(header[i]), *(len(row[i]) for row in cells)) for i in range(len(columns))]
     # A column of numbers only is right-aligned, so digits line up.

@@ -119,7 +119,7 @@ def follow(
     last: int | None = FOLLOW_LINES,
     interval: float = 0.25,
     stop: Callable[[], bool] = lambda: False,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
 ) -> Iterator[bytes]:
     """
     The lines of *path* as it grows: the last *last* lines first (all if ``None``), then new ones.
@@ -127,11 +127,12 @@ def follow(
     A line is yielded once it ends with a newline.  When the file is
     truncated or replaced (log rotation), reading starts again from the
     beginning of the new file.  Polls every *interval* seconds until *stop*
-    returns true.
+    returns true (*sleep* waits between polls; default :func:`time.sleep`).
 
     Raises:
         CLIError: when *path* cannot be opened.
     """
+    wait = time.sleep if sleep is None else sleep
     stream, inode = _open_follow(path)
     try:
         if last is not None:
@@ -153,7 +154,7 @@ def follow(
                 stream, inode = _open_follow(path)
                 pending = b""
                 continue
-            sleep(interval)
+            wait(interval)
     finally:
         stream.close()
 

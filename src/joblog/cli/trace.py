@@ -121,7 +121,9 @@ def build_trace(job_id: str, events: Sequence[tuple[Mapping[str, Any], float | N
     spans = _finished_spans(lines)
     _assign(lines, spans)
     spans.extend(_unfinished_spans(lines, spans))
-    spans.sort(key=lambda span: (span.start, span.end))
+    # In the order their first lines were logged: parallel runs that start in
+    # the same millisecond keep the order the job started them in.
+    spans.sort(key=lambda span: (min(span.lines, default=len(lines)), span.start))
     for index, span in enumerate(spans):
         for number in span.lines:
             lines[number].span = index
@@ -136,17 +138,20 @@ def _finished_spans(lines: Sequence[TraceLine]) -> list[Span]:
         and as_number(line.event.get("elapsed_ms")) is not None
         and line.offset is not None
     ]
-    # The fields that differ between the runs of one stage name label them.
+    # Runs of one stage are labelled by the fields bound for the whole stage
+    # (on every one of its lines, so not a completion line's results) whose
+    # values differ between the runs: scene=1, scene=2.
     by_stage: dict[str, list[TraceLine]] = {}
     for line in ends:
         by_stage.setdefault(line.event["stage"], []).append(line)
     spans = []
     for name, runs in by_stage.items():
-        keys = sorted(
-            {key for run in runs for key in run.event if key not in _NOT_LABELS},
-        )
+        members = [line for line in lines if line.event.get("stage") == name]
+        bound = set.intersection(*(set(line.event) for line in members)) - _NOT_LABELS
         varying = [
-            key for key in keys if len({dumps(run.event.get(key), option=0) for run in runs}) > 1
+            key
+            for key in sorted(bound)
+            if len({dumps(run.event.get(key), option=0) for run in runs}) > 1
         ]
         for run in runs:
             labels = {key: run.event.get(key) for key in varying}
