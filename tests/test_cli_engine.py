@@ -6,6 +6,7 @@ import io
 import json
 import math
 import re
+import tracemalloc
 from typing import Any
 
 import pytest
@@ -916,3 +917,34 @@ def test_binary_node_for_reference() -> None:
     get = compile_expr(Binary("=", Field("a"), Literal("x")))
 
     assert [True, False, None] == [get(row_of(a=v)) for v in ("x", "y", None)]
+
+
+class TestMemory:
+    @staticmethod
+    def peak(query: str, lines: int) -> int:
+        """Peak bytes allocated while running *query* over *lines* generated lines."""
+        data = b"".join(
+            b'{"timestamp":"2026-11-23T10:%02d:%02d.000Z","level":"info","job_id":"job-%d",'
+            b'"n":%d,"pad":"%s"}\n' % (n // 60 % 60, n % 60, n % 50, n, b"p" * 400)
+            for n in range(lines)
+        )
+        plan = Plan(parse_query(query), default_limit=20)
+        tracemalloc.start()
+        try:
+            rows = plan.run(scan([Source("-", "-", None)], io.BytesIO(data), ScanStats()))
+            assert 20 == len(rows)
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    @pytest.mark.parametrize(
+        "query",
+        ["filter level = 'info'", "filter n >= 0 | fields n * 2 as d | parse job_id 'job-*' as k"],
+    )
+    def test_streaming_queries_keep_memory_constant(self, query: str) -> None:
+        """Without stats, sort or dedup, ten times the input takes about the same memory."""
+        # Both inputs span several of the reader's 1 MB blocks.
+        small = self.peak(query, 20_000)
+        large = self.peak(query, 80_000)
+
+        assert large < 1.25 * small

@@ -161,6 +161,41 @@ class TestFormats:
             "            7\n"
         ) == out
 
+    def test_table_fits_the_terminal(self) -> None:
+        """With a width, the widest cells are cut short with … until the table fits."""
+        records = [{"@timestamp": "2026-11-23", "@message": "x" * 100, "job_id": "job-abc123"}]
+
+        out = format_rows("table", ["@timestamp", "@message", "job_id"], records, width=50)
+
+        assert (
+            "@timestamp  @message                    job_id\n"
+            "----------  --------------------------  ----------\n"
+            "2026-11-23  " + "x" * 25 + "…  job-abc123\n"
+        ) == out
+        assert all(len(line) <= 50 for line in out.splitlines())
+
+    def test_wide_columns_shrink_together(self) -> None:
+        """Two wide columns are narrowed alike; a table that cannot fit is left to wrap."""
+        records = [{"a": "a" * 40, "b": "b" * 30, "c": "c"}]
+
+        fitted = format_rows("table", ["a", "b", "c"], records, width=45).splitlines()[2]
+        unfit = format_rows("table", ["a", "b", "c"], records, width=10).splitlines()[2]
+
+        assert "a" * 19 + "…  " + "b" * 19 + "…  c" == fitted
+        assert "a" * 7 + "…  " + "b" * 7 + "…  c" == unfit
+
+    def test_table_on_a_terminal_fits_its_width(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """On a terminal the table is cut to the terminal's width; elsewhere it is whole."""
+        log = write(tmp_path / "a.jsonl", {"m": "y" * 200})
+        monkeypatch.setenv("COLUMNS", "40")
+        monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
+
+        out, _err = query(capsys, "fields m", str(log))
+
+        assert "m\n" + "-" * 40 + "\n" + "y" * 39 + "…\n" == out
+
     def test_empty_table(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """No rows: nothing on stdout."""
         out, _err = query(

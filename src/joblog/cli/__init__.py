@@ -16,6 +16,7 @@ import argparse
 import contextlib
 import os
 import re
+import shutil
 import sys
 import time
 from collections.abc import Sequence
@@ -268,8 +269,12 @@ def _run_query(args: argparse.Namespace) -> int:
     rows = plan.run(
         scan(sources, binary_stdin(), stats, prefilter=plan.prefilter, since=since, until=until)
     )
-    kind = args.format or ("table" if _isatty(sys.stdout) else "jsonl")
-    write_text(sys.stdout, format_rows(kind, plan.columns, [plan.values(row) for row in rows]))
+    terminal = _isatty(sys.stdout)
+    kind = args.format or ("table" if terminal else "jsonl")
+    # On a terminal the table fits its width; anywhere else cells stay whole.
+    width = shutil.get_terminal_size().columns if terminal else None
+    records = [plan.values(row) for row in rows]
+    write_text(sys.stdout, format_rows(kind, plan.columns, records, width=width))
     sys.stdout.flush()
     report_not_json(stats.not_json)
     return 0

@@ -34,9 +34,18 @@ def _json_row(columns: Sequence[str], record: Record) -> str:
     return dumps({name: _jsonable(record[name]) for name in columns if name in record}, option=0)
 
 
-def format_rows(kind: str, columns: Sequence[str], records: Sequence[Record]) -> str:
+def format_rows(
+    kind: str, columns: Sequence[str], records: Sequence[Record], *, width: int | None = None
+) -> str:
     """
     Render *records* in the format *kind* (one of :data:`FORMATS`).
+
+    Args:
+        kind: ``table``, ``json``, ``jsonl`` or ``csv``.
+        columns: the column names, in order.
+        records: the rows, column -> value, absent columns left out.
+        width: fit the table into this many characters (a terminal's
+            width), cutting the widest cells short with ``…``.
 
     Raises:
         ValueError: for an unknown format.
@@ -55,7 +64,7 @@ def format_rows(kind: str, columns: Sequence[str], records: Sequence[Record]) ->
             writer.writerow([text(record[name]) if name in record else "" for name in columns])
         return buffer.getvalue()
     if kind == "table":
-        return _table(columns, records)
+        return _table(columns, records, width)
     raise ValueError(f"unknown format {kind!r}: expected one of {', '.join(FORMATS)}")
 
 
@@ -72,7 +81,25 @@ def _cell(value: object) -> str:
     return cell
 
 
-def _table(columns: Sequence[str], records: Sequence[Record]) -> str:
+def _fit(widths: list[int], floors: list[int], limit: int) -> list[int]:
+    """Narrow the widest columns, together, until the table fits in *limit* characters."""
+    widths = list(widths)
+    while (excess := sum(widths) + 2 * (len(widths) - 1) - limit) > 0:
+        widest = max(range(len(widths)), key=lambda i: widths[i] - floors[i])
+        room = widths[widest] - floors[widest]
+        if room <= 0:
+            break  # as narrow as a table can be; let the terminal wrap it
+        others = sorted((w for i, w in enumerate(widths) if i != widest), reverse=True)
+        step = widths[widest] - max(floors[widest], others[0] if others else 0)
+        widths[widest] -= min(excess, room, step if step > 0 else 1)
+    return widths
+
+
+def _cut(cell: str, width: int) -> str:
+    return cell if len(cell) <= width else cell[: width - 1] + "…"
+
+
+def _table(columns: Sequence[str], records: Sequence[Record], limit: int | None = None) -> str:
     if not records:
         return ""
     header = [_cell(name) for name in columns]
@@ -80,6 +107,11 @@ def _table(columns: Sequence[str], records: Sequence[Record]) -> str:
         [_cell(record[name]) if name in record else "" for name in columns] for record in records
     ]
     widths = [max(len(header[i]), *(len(row[i]) for row in cells)) for i in range(len(columns))]
+    if limit is not None:
+        floors = [min(width, max(8, len(name))) for width, name in zip(widths, header, strict=True)]
+        widths = _fit(widths, floors, limit)
+        header = [_cut(name, width) for name, width in zip(header, widths, strict=True)]
+        cells = [[_cut(c, w) for c, w in zip(row, widths, strict=True)] for row in cells]
     # A column of numbers only is right-aligned, so digits line up.
     numeric = [
         all(_is_number(record[name]) for record in records if name in record)
