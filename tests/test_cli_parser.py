@@ -481,6 +481,7 @@ class TestExpressions:
             ("a = 5m", "a time period is only allowed in bin()", 11),
             ("concat(a b)", "expected ',' or ')' in the argument list", 16),
             ("a = |", "expected a value, a field or a function call, found '|'", 11),
+            ("a == 1", "'==' is no operator here: compare with a single '='", 9),
         ],
     )
     def test_expression_errors(self, text: str, message: str, pos: int) -> None:
@@ -518,14 +519,14 @@ class TestErrorRendering:
 
     def test_multi_line_query_shows_the_offending_line(self) -> None:
         """Only the line with the error is shown, with its number."""
-        query = "fields a\n| filter b ==\n| limit 2"
+        query = "fields a\n| filter b >\n| limit 2"
         error = error_of(query)
 
         assert (
-            "query error at line 2, column 13: expected a value, a field or a function call, "
-            "found '='\n"
-            "  | filter b ==\n"
-            "              ^"
+            "query error at line 3, column 1: expected a value, a field or a function call, "
+            "found '|'\n"
+            "  | limit 2\n"
+            "  ^"
         ) == error.render(query)
 
     def test_tabs_keep_the_caret_aligned(self) -> None:

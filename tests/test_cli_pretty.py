@@ -17,8 +17,7 @@ import pytest
 
 from joblog.cli import main
 from joblog.cli.errors import CLIError
-from joblog.cli.pretty import follow, normalize, pretty_line
-from joblog.render import ConsoleRenderer
+from joblog.cli.pretty import PrettyPrinter, follow, normalize
 
 
 def pretty(capsys: pytest.CaptureFixture[str], *args: str, status: int = 0) -> str:
@@ -181,9 +180,12 @@ class TestPretty:
         assert 2 == main(["pretty", str(tmp_path / "nope.log")])
         assert f"no such file: {tmp_path / 'nope.log'}" in capsys.readouterr().err
 
-    def test_renderer_line(self) -> None:
-        """pretty_line on a JSON object with leading spaces still renders it."""
-        assert "INFO  hi" in pretty_line(b'  {"level": "info", "message": "hi"}', ConsoleRenderer())
+    def test_printer(self) -> None:
+        """A JSON object with leading spaces still renders; without a time, the column is blank."""
+        assert "             INFO  hi\n" == PrettyPrinter()(b'  {"level": "info", "message": "hi"}')
+        assert "10:00:00.000 INFO  hi\n" == PrettyPrinter()(
+            b'{"timestamp": "2026-11-23T10:00:00.000Z", "level": "info", "message": "hi"}'
+        )
 
 
 class TestFollow:

@@ -385,6 +385,8 @@ class _Parser:
         token = self.lex.peek()
         if token.kind == "op" and token.value in _COMPARISONS:
             self.next()
+            if token.value == "=" and self.lex.peek().is_op("="):
+                raise QueryError("'==' is no operator here: compare with a single '='", token.pos)
             return Binary(str(token.value), left, self.sum(), token.pos)
         if token.is_op("=~"):
             self.next()

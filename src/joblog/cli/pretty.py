@@ -27,7 +27,7 @@ from .errors import CLIError
 from .reader import Source, parse_object, read_lines
 from .values import parse_time
 
-__all__ = ["follow", "normalize", "pretty_line", "run_pretty"]
+__all__ = ["PrettyPrinter", "follow", "normalize", "run_pretty"]
 
 _ALIASES: Final = (
     ("message", ("msg", "event")),
@@ -38,6 +38,8 @@ _LEVELS: Final = {"warn": "warning", "fatal": "critical", "crit": "critical", "e
 # Control characters but the tab, DEL, C1 controls, and U+2028/U+2029.
 _UNSAFE: Final = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _BLOCK: Final = 1 << 16
+# The width of the console renderer's HH:MM:SS.mmm column and its space.
+_BLANK_CLOCK: Final = " " * 13
 #: Lines ``-f`` starts with when ``-n`` is not given (as ``tail -f``).
 FOLLOW_LINES: Final = 10
 
@@ -74,14 +76,33 @@ def normalize(event: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def pretty_line(line: bytes, renderer: ConsoleRenderer) -> str:
-    """One input line in the console format; a non-JSON line escaped but otherwise as it is."""
-    body = line.strip()
-    if body[:1] == b"{":
-        event = parse_object(body)
-        if event is not None:
-            return renderer(normalize(event))
-    return _UNSAFE.sub(_escape, line.decode("utf-8", "backslashreplace")) + "\n"
+class PrettyPrinter:
+    """
+    Turn one input line into the console format.
+
+    A JSON object is rendered by :class:`~joblog.render.ConsoleRenderer`
+    (one without a time keeps the time column blank, so messages stay
+    aligned); any other line is passed through with its control characters
+    escaped.
+
+    Args:
+        colors: use ANSI colors.
+    """
+
+    def __init__(self, *, colors: bool = False) -> None:
+        self._timed = ConsoleRenderer(colors=colors)
+        self._untimed = ConsoleRenderer(colors=colors, timestamps=False)
+
+    def __call__(self, line: bytes) -> str:
+        body = line.strip()
+        if body[:1] == b"{":
+            event = parse_object(body)
+            if event is not None:
+                normalized = normalize(event)
+                if isinstance(normalized.get("timestamp"), str):
+                    return self._timed(normalized)
+                return _BLANK_CLOCK + self._untimed(normalized)
+        return _UNSAFE.sub(_escape, line.decode("utf-8", "backslashreplace")) + "\n"
 
 
 def _lines(source: Source, stdin: IO[bytes]) -> Iterator[bytes]:
@@ -197,7 +218,7 @@ def run_pretty(args: argparse.Namespace) -> int:
     from .output import write_text
     from .reader import resolve_sources
 
-    renderer = ConsoleRenderer(colors=color_wanted(args.color, sys.stdout))
+    render = PrettyPrinter(colors=color_wanted(args.color, sys.stdout))
     lines: Iterable[bytes]
     if args.follow:
         if len(args.files) != 1 or args.files[0] == "-":
@@ -215,7 +236,7 @@ def run_pretty(args: argparse.Namespace) -> int:
             lines = collections.deque(lines, maxlen=args.lines)
     out = sys.stdout
     for line in lines:
-        write_text(out, pretty_line(line, renderer))
+        write_text(out, render(line))
         if args.follow:
             out.flush()
     out.flush()
