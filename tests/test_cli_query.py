@@ -429,6 +429,22 @@ class TestErrors:
         )
         assert "" == capsys.readouterr().err
 
+    def test_broken_pipe_on_a_real_descriptor(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The closed pipe is replaced by /dev/null, so Python's exit flush cannot fail."""
+        read_end, write_end = os.pipe()
+        os.close(read_end)
+        stdout = io.TextIOWrapper(io.FileIO(write_end, "w"), write_through=True)
+        monkeypatch.setattr(sys, "stdout", stdout)
+        log = write(tmp_path / "a.jsonl", {"a": 1})
+
+        try:
+            assert 1 == main(["query", "--format", "jsonl", "fields a", str(log)])
+            assert 1 == os.write(write_end, b"x")  # now /dev/null: no BrokenPipeError
+        finally:
+            stdout.close()
+
     def test_interrupt(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Ctrl-C while reading exits with 130, without a traceback."""
 

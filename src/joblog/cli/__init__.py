@@ -29,8 +29,14 @@ from .values import parse_time
 __all__ = ["main"]
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
-_DURATION_MS: Final = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
-_DURATION_MS["w"] = 7 * 86_400_000
+_DURATION_MS: Final = {
+    "ms": 1,
+    "s": 1000,
+    "m": 60_000,
+    "h": 3_600_000,
+    "d": 86_400_000,
+    "w": 7 * 86_400_000,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -67,8 +73,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _silence_stdout() -> None:
     # io.UnsupportedOperation (no file descriptor) is an OSError and a ValueError.
     with contextlib.suppress(OSError, ValueError, AttributeError):
+        target = sys.stdout.fileno()
         devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        try:
+            os.dup2(devnull, target)
+        finally:
+            os.close(devnull)
 
 
 class _Version(argparse.Action):

@@ -53,6 +53,7 @@ from .syntax import (
     Unary,
 )
 from .values import (
+    NUMBER_START,
     Timestamp,
     as_number,
     ceil_time,
@@ -80,8 +81,6 @@ DEFAULT_LIMIT: Final = 10_000
 
 Getter: TypeAlias = Callable[[Row], Any]
 
-_SYSTEM: Final = frozenset(("@message", "@timestamp", "@logStream", "@log"))
-_NUMBER_START: Final = frozenset("0123456789+-.")
 # Characters a number's text form can contain: a literal made only of these
 # might equal a number, so the text pre-filter cannot rule a line out by it.
 _NUMBER_CHARS: Final = frozenset("0123456789+-.eEinf")
@@ -182,17 +181,16 @@ def group_value(value: object) -> object:
     Numbers and numeric strings group by value, booleans with the strings
     ``"true"``/``"false"``, timestamps by their time.
     """
-    kind = type(value)
-    if kind is str:
-        if value and value[0] in _NUMBER_START:  # type: ignore[index]
+    if isinstance(value, str):
+        if value[:1] in NUMBER_START:
             number = as_number(value)
             if number is not None:
                 return number
         return value
-    if kind is bool:
+    if isinstance(value, bool):
         return "true" if value else "false"
-    if kind is Timestamp:
-        return float(value)  # type: ignore[arg-type]
+    if isinstance(value, Timestamp):
+        return float(value)
     return value
 
 
@@ -946,7 +944,7 @@ class _StatsStep:
             # The common case, one key whose value is plain text, is inlined.
             if first is not None:
                 value = first(row)
-                if type(value) is str and value[:1] not in _NUMBER_START:
+                if type(value) is str and value[:1] not in NUMBER_START:
                     key: Any = value
                 else:
                     key = group_value(value)

@@ -18,6 +18,7 @@ import time
 from typing import Final, TypeAlias, cast
 
 __all__ = [
+    "NUMBER_START",
     "Timestamp",
     "Value",
     "as_number",
@@ -52,7 +53,8 @@ Value: TypeAlias = "str | int | float | bool"
 
 _NUMERIC = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _INTEGER = re.compile(r"[+-]?\d+")
-_NUMBER_START: Final = frozenset("0123456789+-.")
+#: The characters a numeric string can start with.
+NUMBER_START: Final = frozenset("0123456789+-.")
 
 
 def as_number(value: object) -> int | float | None:
@@ -67,7 +69,7 @@ def as_number(value: object) -> int | float | None:
         return cast("int | float", value)
     if kind is str:
         string = cast(str, value)
-        if string and string[0] in _NUMBER_START:
+        if string and string[0] in NUMBER_START:
             if _INTEGER.fullmatch(string):
                 return int(string)
             if _NUMERIC.fullmatch(string):
