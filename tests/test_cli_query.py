@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import os
@@ -515,6 +516,25 @@ def test_python_dash_m(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
 
     assert 0 == info.value.code
     assert capsys.readouterr().out.startswith("joblog ")
+
+
+def test_importing_main_module_runs_nothing() -> None:
+    """Importing joblog.__main__ (as tools do) does not run the command."""
+    module = importlib.import_module("joblog.__main__")
+
+    assert main is module.main
+
+
+def test_importing_joblog_does_not_import_the_cli() -> None:
+    """import joblog leaves the command alone."""
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys, joblog; print('joblog.cli' in sys.modules)"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert "False\n" == result.stdout
 
 
 def test_console_script_is_installed() -> None:
