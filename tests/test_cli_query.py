@@ -518,6 +518,31 @@ def test_python_dash_m(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     assert capsys.readouterr().out.startswith("joblog ")
 
 
+@pytest.mark.parametrize(
+    "module",
+    [
+        "cli",
+        "cli.engine",
+        "cli.errors",
+        "cli.lexer",
+        "cli.output",
+        "cli.parser",
+        "cli.pretty",
+        "cli.reader",
+        "cli.syntax",
+        "cli.trace",
+        "cli.values",
+    ],
+)
+def test_each_module_declares_all(module: str) -> None:
+    """Every module of the command has an __all__ whose names exist and are documented."""
+    mod = importlib.import_module(f"joblog.{module}")
+
+    assert mod.__all__
+    assert all(hasattr(mod, name) for name in mod.__all__)
+    assert all(getattr(mod, name).__doc__ for name in mod.__all__ if callable(getattr(mod, name)))
+
+
 def test_importing_main_module_runs_nothing() -> None:
     """Importing joblog.__main__ (as tools do) does not run the command."""
     module = importlib.import_module("joblog.__main__")
