@@ -187,6 +187,9 @@ class TestRenderHtml:
 
         assert "video_url: s3://1" in page
         assert "error_message: API error" in page
+        # Tooltips of marks in the right half open leftwards, to stay on the page.
+        assert 6 == page.count('<div class="tip">')
+        assert 5 == page.count('<div class="tip left">')
 
     def test_everything_from_the_log_is_escaped(self) -> None:
         """Log lines are attacker-influenced: no tag or attribute can come from them."""

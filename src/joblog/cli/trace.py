@@ -286,8 +286,9 @@ h1{font-size:18px;margin:0 0 4px}
 .mark.error,.mark.critical{background:#9b2c2c;opacity:1}
 .mark:hover{opacity:1;outline:1px solid #1a202c}
 .tip{display:none;position:absolute;top:22px;left:0;z-index:2;background:#1a202c;color:#f7fafc;
- padding:6px 8px;border-radius:4px;white-space:pre;font:12px/1.4 ui-monospace,monospace;
- min-width:200px}
+ padding:6px 8px;border-radius:4px;white-space:pre-wrap;overflow-wrap:anywhere;
+ font:12px/1.4 ui-monospace,monospace;width:max-content;min-width:200px;max-width:560px}
+.tip.left{left:auto;right:0}
 .mark:hover .tip{display:block}
 table{border-collapse:collapse;margin-top:20px;width:100%}
 td,th{text-align:left;padding:3px 8px;border-bottom:1px solid #edf2f7;vertical-align:top}
@@ -367,9 +368,11 @@ def render_html(trace: Trace) -> str:
             line = trace.lines[number]
             if line.offset is None:
                 continue
+            # Marks in the right half open their tooltip leftwards, inside the page.
+            side = " left" if line.offset > total / 2 else ""
             parts.append(
                 f'<div class="mark {_e(line.level)}" style="left:{pct(line.offset)}">'
-                f'<div class="tip">{_e(_seconds(line.offset))} {_e(line.level.upper())} '
+                f'<div class="tip{side}">{_e(_seconds(line.offset))} {_e(line.level.upper())} '
                 f"{_e(line.message)}\n{_e(_fields_text(line.event))}</div></div>"
             )
         name_title = f"{title} ({status})" if span is not None else title
