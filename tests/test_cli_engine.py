@@ -13,18 +13,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from joblog.cli.engine import (
-    Plan,
+from joblog.cli.engine import Plan, glob_regex
+from joblog.cli.errors import QueryError
+from joblog.cli.expressions import (
     compile_expr,
     compile_predicate,
-    derive_prefilter,
     field_getter,
-    glob_regex,
     group_value,
     truth,
 )
-from joblog.cli.errors import QueryError
 from joblog.cli.parser import parse_query
+from joblog.cli.prefilter import derive_prefilter
 from joblog.cli.reader import Row, ScanStats, Source, scan
 from joblog.cli.syntax import Agg, Binary, Field, Literal, Period, Regex
 from joblog.cli.values import Timestamp, text

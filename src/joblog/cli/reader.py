@@ -17,7 +17,7 @@ import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import IO, Any, Final
+from typing import IO, Any, Final, TypeAlias
 
 import orjson
 
@@ -25,6 +25,7 @@ from .errors import CLIError
 from .values import Timestamp, parse_time
 
 __all__ = [
+    "Getter",
     "Prefilter",
     "Row",
     "ScanStats",
@@ -101,6 +102,10 @@ class Row:
             value = self.data.get(source.timestamp_key) if source is not None else None
             self._ts = parse_time(value) if value is not None else None
         return self._ts  # type: ignore[no-any-return]
+
+
+#: A compiled expression: a function of a row, ``None`` for absent.
+Getter: TypeAlias = "Callable[[Row], Any]"
 
 
 def lookup(data: dict[str, Any], name: str) -> Any:
