@@ -1,0 +1,342 @@
+"""
+Running a query: its steps, their order, the columns and the default limit.
+
+Ordering follows CloudWatch: rows come in ``@timestamp`` descending order
+unless a ``sort`` or ``stats`` says otherwise, so ``limit``, ``dedup`` and
+the default limit of 10,000 rows keep the most recent rows.  Commands that do
+not need the whole input (``fields``, ``filter``, ``parse``) stream, and
+ordering the rest keeps no more rows than the limit.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Final, TypeAlias
+
+from .aggregates import StatsStep
+from .expressions import compile_expr, compile_predicate, field_getter, group_value
+from .prefilter import derive_prefilter
+from .reader import Getter, Row
+from .syntax import (
+    Command,
+    Dedup,
+    Display,
+    Field,
+    Fields,
+    Filter,
+    Item,
+    Limit,
+    Parse,
+    Query,
+    Regex,
+    Sort,
+    SortKey,
+    Stats,
+)
+from .values import sort_key, text
+
+__all__ = ["DEFAULT_LIMIT", "Plan", "glob_regex"]
+
+#: Rows a query returns when it has no ``limit`` (CloudWatch's current default).
+DEFAULT_LIMIT: Final = 10_000
+
+
+# --------------------------------------------------------------------------
+# Order
+# --------------------------------------------------------------------------
+
+
+class _Descending:
+    """Reverses the order of a text sort key (numbers are negated instead)."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key: object) -> None:
+        self.key = key
+
+    def __lt__(self, other: _Descending) -> bool:
+        return other.key < self.key  # type: ignore[operator, no-any-return]
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Descending) and self.key == other.key
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def _order_key(keys: Sequence[tuple[Getter, bool]]) -> Callable[[Row], tuple[Any, ...]]:
+    """
+    The sort key of a row for *keys* (getter, descending) in natural order (D10).
+
+    Absent values go last whatever the direction.  Ties keep the merged
+    input order (``@timestamp``, then position), reversed when the first key
+    is descending, so ``desc`` is the exact reverse of ``asc`` and
+    ``sort @timestamp desc`` the exact reverse of the log.
+    """
+    reverse = bool(keys) and keys[0][1]
+
+    def key(row: Row) -> tuple[Any, ...]:
+        parts: list[Any] = []
+        for get, descending in keys:
+            value = get(row)
+            if value is None:
+                parts.append((1, 0, 0))
+                continue
+            kind, natural = sort_key(value)
+            if not descending:
+                parts.append((0, kind, natural))
+            elif kind == 1:
+                parts.append((0, -1, -natural))  # type: ignore[operator]
+            else:
+                parts.append((0, 0, _Descending(natural)))
+        when = row.timestamp
+        if when is None:
+            parts.append((1, 0.0, -row.seq if reverse else row.seq))
+        elif reverse:
+            parts.append((0, -when, -row.seq))
+        else:
+            parts.append((0, when, row.seq))
+        return tuple(parts)
+
+    return key
+
+
+_TIMESTAMP_DESC: Final = _order_key([(field_getter("@timestamp"), True)])
+
+
+# --------------------------------------------------------------------------
+# The plan
+# --------------------------------------------------------------------------
+
+
+class Plan:
+    """
+    A query compiled for running: its steps, its columns and its text pre-filter.
+
+    Args:
+        query: the parsed query.
+        default_limit: the rows returned when the query has no ``limit``.
+    """
+
+    def __init__(self, query: Query, *, default_limit: int = DEFAULT_LIMIT) -> None:
+        self.query = query
+        self.default_limit = default_limit
+        # CloudWatch's default limit applies when the query has none of its own.
+        limited = any(isinstance(command, Limit) for command in query.commands)
+        self._final_limit = None if limited else default_limit
+        self.columns = _columns(query.commands)
+        self.prefilter = derive_prefilter(query.commands)
+        self._steps = _compile_steps(query.commands, self._final_limit)
+        self._getters = [(name, field_getter(name)) for name in self.columns]
+
+    def run(self, rows: Iterable[Row]) -> list[Row]:
+        """The result rows of the query over *rows*, in order."""
+        stream: Iterable[Row] = rows
+        ordered = False
+        for step in self._steps:
+            stream, ordered = step(stream, ordered)
+        if ordered:
+            return list(itertools.islice(stream, self._final_limit))
+        # Without any order-giving command there was no limit either.
+        return heapq.nsmallest(self.default_limit, stream, key=_TIMESTAMP_DESC)
+
+    def values(self, row: Row) -> dict[str, Any]:
+        """The row's values by column, absent columns left out."""
+        out = {}
+        for name, get in self._getters:
+            value = get(row)
+            if value is not None:
+                out[name] = value
+        return out
+
+
+Step: TypeAlias = Callable[[Iterable[Row], bool], tuple[Iterable[Row], bool]]
+
+
+def _compile_steps(commands: Sequence[Command], final_limit: int | None) -> list[Step]:
+    steps: list[Step] = []
+    skip_next = False
+    for index, command in enumerate(commands):
+        if skip_next:
+            skip_next = False
+            continue
+        following = commands[index + 1] if index + 1 < len(commands) else None
+        if isinstance(command, Filter):
+            steps.append(_filter_step(command))
+        elif isinstance(command, Fields):
+            steps.append(_fields_step(command.items))
+        elif isinstance(command, Parse):
+            steps.append(_parse_step(command))
+        elif isinstance(command, Stats):
+            steps.append(_stats_step(command))
+        elif isinstance(command, Sort):
+            top = None
+            if isinstance(following, Limit):
+                top = following.count
+                skip_next = True
+            elif following is None:
+                top = final_limit
+            steps.append(_sort_step(command.keys, top))
+        elif isinstance(command, Limit):
+            steps.append(_limit_step(command.count))
+        elif isinstance(command, Dedup):
+            steps.append(_dedup_step(command.names))
+        # display only chooses columns
+    return steps
+
+
+def _filter_step(command: Filter) -> Step:
+    test = compile_predicate(command.expr)
+
+    def step(rows: Iterable[Row], ordered: bool) -> tuple[Iterable[Row], bool]:
+        return (row for row in rows if test(row) is True), ordered
+
+    return step
+
+
+def _stats_step(command: Stats) -> Step:
+    stats = StatsStep(command)
+
+    def step(rows: Iterable[Row], _ordered: bool) -> tuple[Iterable[Row], bool]:
+        return stats.run(rows), True
+
+    return step
+
+
+def _fields_step(items: Sequence[Item]) -> Step:
+    computed = [
+        (item.name, compile_expr(item.expr))
+        for item in items
+        if not (isinstance(item.expr, Field) and item.alias is None)
+    ]
+
+    def assign(rows: Iterable[Row]) -> Iterator[Row]:
+        for row in rows:
+            extra = row.extra
+            if extra is None:
+                extra = row.extra = {}
+            for name, get in computed:
+                extra[name] = get(row)
+            yield row
+
+    def step(rows: Iterable[Row], ordered: bool) -> tuple[Iterable[Row], bool]:
+        return (assign(rows) if computed else rows), ordered
+
+    return step
+
+
+def glob_regex(pattern: str) -> re.Pattern[str]:
+    """
+    The regex of a ``parse`` glob (D12): unanchored, each ``*`` lazy, a final ``*`` to the end.
+    """
+    parts = pattern.split("*")
+    regex = re.escape(parts[0])
+    for index, part in enumerate(parts[1:], start=1):
+        last = index == len(parts) - 1
+        regex += ("(.*)" if last and not part else "(.*?)") + re.escape(part)
+    return re.compile(regex, re.DOTALL)
+
+
+def _parse_step(command: Parse) -> Step:
+    source = (
+        compile_expr(command.source) if command.source is not None else field_getter("@message")
+    )
+    names = command.names
+    if isinstance(command.pattern, Regex):
+        regex = command.pattern.pattern
+        groups: Sequence[str | int] = names
+    else:
+        regex = glob_regex(command.pattern)
+        groups = range(1, len(names) + 1)
+    pairs = list(zip(names, groups, strict=True))
+
+    def extract(rows: Iterable[Row]) -> Iterator[Row]:
+        for row in rows:
+            extra = row.extra
+            if extra is None:
+                extra = row.extra = {}
+            value = source(row)
+            found = None if value is None else regex.search(text(value))
+            for name, group in pairs:
+                extra[name] = found.group(group) if found is not None else None
+            yield row
+
+    def step(rows: Iterable[Row], ordered: bool) -> tuple[Iterable[Row], bool]:
+        return extract(rows), ordered
+
+    return step
+
+
+def _sort_step(keys: Sequence[SortKey], top: int | None) -> Step:
+    order = _order_key([(field_getter(key.field.name), key.descending) for key in keys])
+
+    def step(rows: Iterable[Row], _ordered: bool) -> tuple[Iterable[Row], bool]:
+        if top is None:
+            return sorted(rows, key=order), True
+        return heapq.nsmallest(top, rows, key=order), True
+
+    return step
+
+
+def _limit_step(count: int) -> Step:
+    def step(rows: Iterable[Row], ordered: bool) -> tuple[Iterable[Row], bool]:
+        if ordered:
+            return itertools.islice(rows, count), True
+        return heapq.nsmallest(count, rows, key=_TIMESTAMP_DESC), True
+
+    return step
+
+
+def _dedup_step(names: Sequence[Field]) -> Step:
+    getters = [field_getter(name.name) for name in names]
+
+    def unique(rows: Iterable[Row]) -> Iterator[Row]:
+        seen: set[tuple[object, ...]] = set()
+        for row in rows:
+            values = tuple(group_value(get(row)) for get in getters)
+            if None in values:
+                yield row  # D13: absent values are never duplicates
+            elif values not in seen:
+                seen.add(values)
+                yield row
+
+    def step(rows: Iterable[Row], ordered: bool) -> tuple[Iterable[Row], bool]:
+        if not ordered:
+            rows = sorted(rows, key=_TIMESTAMP_DESC)
+        return unique(rows), True
+
+    return step
+
+
+# --------------------------------------------------------------------------
+# Columns
+# --------------------------------------------------------------------------
+
+
+def _columns(commands: Sequence[Command]) -> list[str]:
+    """
+    The output columns (D7): the last ``display``, else the ``stats`` columns
+    and the ``fields`` after them, else the union of all ``fields``, else
+    ``@timestamp`` and ``@message``.
+    """
+    fields: list[str] = []
+    display: list[str] | None = None
+    stats: list[str] | None = None
+    for command in commands:
+        if isinstance(command, Fields):
+            fields.extend(item.name for item in command.items)
+        elif isinstance(command, Display):
+            display = [name.name for name in command.names]
+        elif isinstance(command, Stats):
+            stats = [item.name for item in command.by] + [item.name for item in command.items]
+            fields = []
+            display = None
+    if display is not None:
+        chosen = display
+    elif stats is not None:
+        chosen = stats + fields
+    else:
+        chosen = fields or ["@timestamp", "@message"]
+    return list(dict.fromkeys(chosen))
