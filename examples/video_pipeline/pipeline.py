@@ -102,8 +102,14 @@ async def run_job(
 
 async def _generate_scene(scene: Scene, adapters: Adapters, settings: Settings) -> bytes:
     """One scene: create the Kling prediction (retrying 503s), poll it, store the video."""
-    with joblog.bind(scene=scene.number):
-        log.info("Calling Kling adapter")
+    # A stage per scene: its lines carry scene=N, and `joblog trace` draws the
+    # parallel scenes as bars of their own.
+    async with joblog.stage(
+        "scene",
+        start="Calling Kling adapter",
+        done=f"Scene {scene.number} video generated",
+        scene=scene.number,
+    ) as scene_stage:
         prediction_id = await _create_prediction(scene, adapters, settings)
         log.info(f"Scene {scene.number} generation started", prediction_id=prediction_id)
 
@@ -121,10 +127,8 @@ async def _generate_scene(scene: Scene, adapters: Adapters, settings: Settings) 
                 polls.debug("Kling still processing", attempt=attempt)
 
         job_id = joblog.current_job_id()
-        video_url = await adapters.s3.put(
-            f"jobs/{job_id}/scene-{scene.number}.mp4", prediction.video
-        )
-        log.info(f"Scene {scene.number} video generated", video_url=video_url)
+        key = f"jobs/{job_id}/scene-{scene.number}.mp4"
+        scene_stage.add(video_url=await adapters.s3.put(key, prediction.video))
         return prediction.video
 
 
