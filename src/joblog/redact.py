@@ -299,192 +299,153 @@ def _trigger_words(nouns: Iterable[str]) -> list[str]:
 
 
 # --------------------------------------------------------------------------
-# The value rule: token shapes
+# The value rule
 # --------------------------------------------------------------------------
 
 # A token starts where no token character precedes it.
 _START = r"(?<![A-Za-z0-9_\-])"
-
-# Known token shapes (gitleaks' and detect-secrets' rule sets are the reference).
-# Each is anchored on a literal prefix and has bounded repetition only.
-_TOKEN_SHAPES: Final = {
-    "aws_access_key_id": r"(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}(?![A-Za-z0-9])",
-    "github": r"gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}",
-    "gitlab": r"gl(?:pat|dt|rt|cbt|ptt|ft|imt|agent|soat|ffct|oas|wt)-[A-Za-z0-9_.\-]{20,255}",
-    "slack": r"xox[a-z]-[A-Za-z0-9\-]{10,255}|xapp-[0-9]-[A-Za-z0-9\-]{10,255}",
-    "stripe": r"(?:sk|rk)_(?:test|live|prod)_[A-Za-z0-9]{10,255}|whsec_[A-Za-z0-9+/=]{20,255}",
-    "anthropic": r"sk-ant-[a-z]{3,6}[0-9]{2}-[A-Za-z0-9_\-]{20,255}",
-    "openai": (
-        r"sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,255}"
-        r"|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20}"
-        # the sk- convention of other model APIs (DeepSeek, Together, ...):
-        # long, and with a digit, so "sk-" words and slugs are not taken.
-        r"|sk-(?=[A-Za-z_\-]{0,255}[0-9])[A-Za-z0-9_\-]{32,255}"
-    ),
-    "google": (
-        r"AIza[A-Za-z0-9_\-]{35}|ya29\.[A-Za-z0-9_\-]{20,2048}"
-        r"|GOCSPX-[A-Za-z0-9_\-]{20,255}|1//0[A-Za-z0-9_\-]{40,512}"
-    ),
-    "npm": r"npm_[A-Za-z0-9]{36}",
-    "pypi": r"pypi-AgE[A-Za-z0-9_\-]{50,1024}",
-    "huggingface": r"hf_[A-Za-z0-9]{30,255}|api_org_[A-Za-z0-9]{30,255}",
-    "sendgrid": r"SG\.[A-Za-z0-9_\-]{16,64}\.[A-Za-z0-9_\-]{16,128}",
-    "hashicorp_vault": r"hv[sb]\.[A-Za-z0-9_\-]{24,255}",
-    "digitalocean": r"do[opr]_v1_[a-f0-9]{64}",
-    "replicate": r"r8_[A-Za-z0-9]{30,255}",
-    "shopify": r"shp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}",
-    "sentry": r"sntr[ysu]_[A-Za-z0-9_=+/.\-]{30,512}",
-    "grafana": r"glsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}|glc_[A-Za-z0-9+/]{32,400}={0,2}",
-    "databricks": r"dapi[a-f0-9]{32}(?:-[0-9])?",
-    "linear": r"lin_(?:api|oauth)_[A-Za-z0-9]{40}",
-    "notion": r"ntn_[A-Za-z0-9]{40,64}|secret_[A-Za-z0-9]{43}(?![A-Za-z0-9_])",
-    "postman": r"PMAK-[a-f0-9]{24}-[a-f0-9]{34}",
-    "atlassian": r"ATATT3[A-Za-z0-9_=\-]{100,400}",
-    "age": r"AGE-SECRET-KEY-1[0-9A-Z]{58}",
-    "telegram_bot": r"[0-9]{8,10}:AA[A-Za-z0-9_\-]{33}",
-}
-# Lower-cased literal prefixes of the shapes above, for the pre-check.
-_TOKEN_PREFIXES: Final = (
-    "akia",
-    "asia",
-    "abia",
-    "acca",
-    "a3t",
-    "ghp_",
-    "gho_",
-    "ghu_",
-    "ghs_",
-    "ghr_",
-    "github_pat_",
-    "glpat-",
-    "gldt-",
-    "glrt-",
-    "glcbt-",
-    "glptt-",
-    "glft-",
-    "glimt-",
-    "glagent-",
-    "glsoat-",
-    "glffct-",
-    "gloas-",
-    "glwt-",
-    "xox",
-    "xapp-",
-    "sk_",
-    "rk_",
-    "whsec_",
-    "sk-",
-    "aiza",
-    "ya29.",
-    "gocspx-",
-    "1//0",
-    "npm_",
-    "pypi-",
-    "hf_",
-    "api_org_",
-    "sg.",
-    "hvs.",
-    "hvb.",
-    "dop_v1_",
-    "doo_v1_",
-    "dor_v1_",
-    "r8_",
-    "shpat_",
-    "shpca_",
-    "shppa_",
-    "shpss_",
-    "sntr",
-    "glsa_",
-    "glc_",
-    "dapi",
-    "lin_",
-    "ntn_",
-    "secret_",
-    "pmak-",
-    "atatt3",
-    "age-secret-key-",
-    ":aa",
-)
-
 _B64URL = r"[A-Za-z0-9_\-]"
-# Each rule has a "secret" group: the span that is replaced.
-_RULES: Final = {
+
+_GITLAB_KINDS = ("pat", "dt", "rt", "cbt", "ptt", "ft", "imt", "agent", "soat", "ffct", "oas", "wt")
+# rule name -> (pattern, anchors).  A rule is tried only where one of its
+# anchors (lower-case literals) occurs, with an anchored match at that spot;
+# its "secret" group is what gets replaced.  Token shapes follow gitleaks'
+# and detect-secrets' rule sets: a literal prefix, then the token's
+# alphabet; the length is not capped (a longer token is redacted whole).
+_RULES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
     "private_key": (
+        # The body up to the END line, or, without one, every character a
+        # key body can contain (fail closed on a truncated key).
         r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-        r"(?P<secret>[\s\S]{1,16384}?(?=-----END)|[A-Za-z0-9+/=\s\\:,.\-]{1,16384})"
+        r"(?P<secret>[A-Za-z0-9+/=\s\\:,.\-]+?(?=-----END)|[A-Za-z0-9+/=\s\\:,.\-]+)",
+        ("-----begin",),
     ),
     "url_password": (
-        r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{0,31}://"
-        r"[^\s:/?#@'\"<>]{0,256}:(?P<secret>[^\s/?#'\"<>]{1,1024})@"
+        # user:password@ after "://"; the password runs to the LAST "@"
+        # before the path, so "p@ss" is hidden whole and the host is kept.
+        r"://[^\s:/?#@'\"<>]*:(?P<secret>[^\s/?#'\"<>]+)@",
+        ("://",),
     ),
     "jwt": (
-        rf"{_START}(?P<secret>eyJ{_B64URL}{{8,16384}}\.{_B64URL}{{0,16384}}\.{_B64URL}{{0,16384}}"
-        rf"(?:\.{_B64URL}{{0,16384}}\.{_B64URL}{{0,16384}})?)"
+        rf"{_START}(?P<secret>eyJ{_B64URL}{{8,}}\.{_B64URL}*\.{_B64URL}*(?:\.{_B64URL}*\.{_B64URL}*)?)",
+        ("eyj",),
     ),
-    "token": _START + "(?P<secret>" + "|".join(_TOKEN_SHAPES.values()) + ")",
-    "webhook": (
-        r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<secret>[A-Za-z0-9+/_\-]{20,256})"
-        r"|discord(?:app)?\.com/api/webhooks/[0-9]{5,30}/(?P<secret2>[A-Za-z0-9_\-]{20,256})"
+    "aws_access_key_id": (
+        rf"{_START}(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{{16}})(?![A-Za-z0-9])",
+        ("akia", "asia", "abia", "acca", "a3t"),
     ),
+    "github": (
+        rf"{_START}(?P<secret>gh[pousr]_[A-Za-z0-9]{{36,}}|github_pat_[A-Za-z0-9_]{{22,}})",
+        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
+    ),
+    "gitlab": (
+        rf"{_START}(?P<secret>gl(?:{'|'.join(_GITLAB_KINDS)})-[A-Za-z0-9_.\-]{{20,}})",
+        tuple(f"gl{kind}-" for kind in _GITLAB_KINDS),
+    ),
+    "slack": (
+        rf"{_START}(?P<secret>xox[a-z]-[A-Za-z0-9\-]{{10,}}|xapp-[0-9]-[A-Za-z0-9\-]{{10,}})",
+        ("xox", "xapp-"),
+    ),
+    "slack_webhook": (
+        r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<secret>[A-Za-z0-9+/_\-]{20,})",
+        ("hooks.slack.com/",),
+    ),
+    "discord_webhook": (
+        r"discord(?:app)?\.com/api/webhooks/[0-9]{5,30}/(?P<secret>[A-Za-z0-9_\-]{20,})",
+        ("discord.com/api/webhooks/", "discordapp.com/api/webhooks/"),
+    ),
+    "stripe": (
+        rf"{_START}(?P<secret>(?:sk|rk)_(?:test|live|prod)_[A-Za-z0-9]{{10,}}|whsec_[A-Za-z0-9+/=]{{20,}})",
+        ("sk_", "rk_", "whsec_"),
+    ),
+    "openai_anthropic": (
+        # Anthropic (sk-ant-api03-...), OpenAI (sk-proj-..., legacy
+        # ...T3BlbkFJ...) and the sk- convention of other model APIs: long,
+        # with a digit, so "sk-" words and slugs are not taken.
+        rf"{_START}(?P<secret>sk-ant-[a-z]{{3,6}}[0-9]{{2}}-[A-Za-z0-9_\-]{{20,}}"
+        r"|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}"
+        r"|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20,}"
+        r"|sk-(?=[A-Za-z_\-]{0,255}[0-9])[A-Za-z0-9_\-]{32,})",
+        ("sk-",),
+    ),
+    "google": (
+        rf"{_START}(?P<secret>AIza[A-Za-z0-9_\-]{{35}}|ya29\.[A-Za-z0-9_\-]{{20,}}"
+        r"|GOCSPX-[A-Za-z0-9_\-]{20,}|1//0[A-Za-z0-9_\-]{40,})",
+        ("aiza", "ya29.", "gocspx-", "1//0"),
+    ),
+    "npm": (rf"{_START}(?P<secret>npm_[A-Za-z0-9]{{36,}})", ("npm_",)),
+    "pypi": (rf"{_START}(?P<secret>pypi-AgE[A-Za-z0-9_\-]{{50,}})", ("pypi-",)),
+    "huggingface": (
+        rf"{_START}(?P<secret>hf_[A-Za-z0-9]{{30,}}|api_org_[A-Za-z0-9]{{30,}})",
+        ("hf_", "api_org_"),
+    ),
+    "sendgrid": (
+        rf"{_START}(?P<secret>SG\.[A-Za-z0-9_\-]{{16,}}\.[A-Za-z0-9_\-]{{16,}})",
+        ("sg.",),
+    ),
+    "hashicorp_vault": (rf"{_START}(?P<secret>hv[sb]\.[A-Za-z0-9_\-]{{24,}})", ("hvs.", "hvb.")),
+    "digitalocean": (
+        rf"{_START}(?P<secret>do[opr]_v1_[a-f0-9]{{64}})",
+        ("doo_v1_", "dop_v1_", "dor_v1_"),
+    ),
+    "replicate": (rf"{_START}(?P<secret>r8_[A-Za-z0-9]{{30,}})", ("r8_",)),
+    "shopify": (
+        rf"{_START}(?P<secret>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}})",
+        ("shpat_", "shpca_", "shppa_", "shpss_"),
+    ),
+    "sentry": (rf"{_START}(?P<secret>sntr[ysu]_[A-Za-z0-9_=+/.\-]{{30,}})", ("sntr",)),
+    "grafana": (
+        rf"{_START}(?P<secret>glsa_[A-Za-z0-9]{{32}}_[A-Fa-f0-9]{{8}}|glc_[A-Za-z0-9+/]{{32,}}={{0,2}})",
+        ("glsa_", "glc_"),
+    ),
+    "databricks": (rf"{_START}(?P<secret>dapi[a-f0-9]{{32}}(?:-[0-9])?)", ("dapi",)),
+    "linear": (rf"{_START}(?P<secret>lin_(?:api|oauth)_[A-Za-z0-9]{{40}})", ("lin_",)),
+    "notion": (
+        rf"{_START}(?P<secret>ntn_[A-Za-z0-9]{{40,}}|secret_[A-Za-z0-9]{{43}}(?![A-Za-z0-9_]))",
+        ("ntn_", "secret_"),
+    ),
+    "postman": (rf"{_START}(?P<secret>PMAK-[a-f0-9]{{24}}-[a-f0-9]{{34}})", ("pmak-",)),
+    "atlassian": (rf"{_START}(?P<secret>ATATT3[A-Za-z0-9_=\-]{{100,}})", ("atatt3",)),
+    "age": (rf"{_START}(?P<secret>AGE-SECRET-KEY-1[0-9A-Z]{{58}})", ("age-secret-key-",)),
     "auth_scheme": (
-        r"(?<![A-Za-z0-9_\-])(?i:bearer|basic)[ \t]+(?P<secret>[A-Za-z0-9\-._~+/]{8,8192}=*)"
+        # A credential after Bearer/Basic; prose ("Bearer authentication")
+        # is told apart in code (_TOKENISH).
+        rf"{_START}(?i:bearer|basic)[ \t]+(?P<secret>[A-Za-z0-9\-._~+/]{{8,}}=*)",
+        ("bearer", "basic"),
     ),
     "curl_user": (
-        r"(?<![\w\-])(?:-u|--user)(?:[ \t]+|=)['\"]?[^\s:'\"]{1,256}:(?P<secret>[^\s'\"]{1,1024})"
+        r"(?<![\w\-])(?:-u|--user)(?:[ \t]+|=)['\"]?[^\s:'\"]+:(?P<secret>[^\s'\"]+)",
+        ("-u ", "-u\t", "--user"),
     ),
-    "curl_bearer": r"--oauth2-bearer[ \t]+['\"]?(?P<secret>[^\s'\"]{1,8192})",
-    # key=value, key: value, "key": "value", --key value: the value is found
-    # and replaced in code when the key is secret by the key rule.
-    "key_value": (
-        r"(?<![\w.\-])(?:\\{0,3}[\"'])?"
-        r"(?P<key>(?P<dash>--)[^\W\d][\w.\-]{0,63}"
-        r"|[^\W\d][\w.\-]{0,63}(?:[ ][^\W\d][\w.\-]{0,63})?)"
-        r"(?:\\{0,3}[\"'])?"
-        r"(?(dash)(?:[ \t]+|=)|[ \t]{0,8}(?:=>|:=|==|[:=](?!//)|%3[aAdD])[ \t]{0,8})"
-    ),
+    "curl_bearer": (r"--oauth2-bearer[ \t]+['\"]?(?P<secret>[^\s'\"]+)", ("--oauth2-bearer",)),
 }
 
-#: The value rule's patterns by name, each compiled on its own (for reading,
-#: testing or reuse); a match's ``secret`` group is what gets replaced.  The
-#: ``key_value`` pattern finds ``key=``/``key:`` pairs; their value is
-#: replaced when the key is secret by the key rule.  :class:`Redactor`
-#: combines them into one pattern.
+#: The value rule's patterns by name: what each matches at the spot where
+#: one of its anchors occurs (``pattern.match(text, pos)``); the ``secret``
+#: group is what gets replaced.  ``key=value`` pairs in text are the key
+#: rule's: a value is replaced when its key is secret (``docs/redaction.md``).
 DEFAULT_PATTERNS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType(
-    {
-        **{
-            name: re.compile(source.replace("(?P<secret2>", "(?P<secret_b>"))
-            for name, source in _RULES.items()
-            if name != "token"
-        },
-        **{name: re.compile(f"{_START}(?P<secret>{src})") for name, src in _TOKEN_SHAPES.items()},
-    }
+    {name: re.compile(source) for name, (source, _) in _RULES.items()}
 )
 
-
-def _combined() -> re.Pattern[str]:
-    """One pattern, an alternative per rule; ``lastgroup`` names the rule."""
-    parts = []
-    for name, source in _RULES.items():
-        source = source.replace("(?P<secret>", f"(?P<s_{name}>")
-        source = source.replace("(?P<secret2>", f"(?P<t_{name}>")
-        parts.append(f"(?P<{name}>{source})")
-    return re.compile("|".join(parts))
-
-
-_SCAN: Final = _combined()
+_AUTH_SCHEME: Final = "auth_scheme"
+_FLAG_SEPARATOR: Final = re.compile(r"=|[ \t]+")
+# The start of the word(s) before an anchor, read in the reversed text: the
+# rest of the anchor's word, then maybe one space and the word before it.
+_BACK: Final = re.compile(r"[\w.\-]{0,64}(?:[ ](?P<previous>[\w.\-]{1,64}))?")
 
 # A bare value: up to white space, a quote, a query/cookie/list separator or a closer.
-_BARE_SOURCE: Final = r"[^\s\"'&;,<>(){}\[\]\\][^\s\"'&;,<>)}\]\\]{0,8191}"
+_BARE_SOURCE: Final = r"[^\s\"'&;,<>(){}\[\]\\][^\s\"'&;,<>)}\]\\]*"
 _BARE: Final = re.compile(_BARE_SOURCE)
 # The value after a secret key: escaped-quoted, quoted, or bare.
 _VALUE: Final = re.compile(
-    r"\\{1,3}[\"'](?P<e>[^\"'\\\r\n]{1,8192})"
-    r"|\"(?P<d>(?:[^\"\\\r\n]|\\.){1,8192})"
-    r"|'(?P<s>(?:[^'\\\r\n]|\\.){1,8192})"
+    r"\\{1,3}[\"'](?P<e>[^\"'\\\r\n]+)"
+    r"|\"(?P<d>(?:[^\"\\\r\n]|\\.)+)"
+    r"|'(?P<s>(?:[^'\\\r\n]|\\.)+)"
     r"|(?P<u>" + _BARE_SOURCE + ")"
 )
 # A cookie header's value: the whole name=value list.
-_COOKIE_VALUE: Final = re.compile(r"[^\s\"';,]{1,4096}(?:;[ ]?[^\s\"';,]{1,4096}){0,64}")
+_COOKIE_VALUE: Final = re.compile(r"[^\s\"';,]+(?:;[ ]?[^\s\"';,]+)*")
 # An authorization scheme, kept in front of the credential it introduces.
 _SCHEME: Final = re.compile(
     r"(?i:bearer|basic|token|bot|negotiate|ntlm|dpop|apikey|sso-key)[ \t]+(?=\S)"
@@ -503,20 +464,103 @@ _INERT: Final = "0123456789-:.TZ +/"
 _INERT_BYTES: Final = _INERT.encode()
 
 
-def _trigger(words: Iterable[str]) -> re.Pattern[str]:
-    """The pre-check: does the lower-cased text contain anything a rule starts with?"""
-    literals = sorted(set(words) | set(_TOKEN_PREFIXES) | {"-----begin", "-u ", "-u\t", "--user"})
+# What an anchor literal must have around it (in the lower-cased text) for its
+# rule to have a chance: token prefixes start a token, a scheme is followed by
+# a credential-like word, "://" by user info.  Checked by the anchor scan, in C.
+_TOKEN_START = r"(?<![a-z0-9_\-]{literal})"  # noqa: S105 - a pattern
+_ANCHOR_CONTEXT: Final = {
+    "bearer": r"(?=[ \t]+[a-z0-9\-._~+/]{8})",
+    "basic": r"(?=[ \t]+[a-z0-9\-._~+/]{8})",
+    "://": r"(?=[^\s/?#]*@)",
+    "-u ": r"(?<![\w\-]-u )",
+    "-u\t": r"(?<![\w\-]-u\t)",
+    "--user": r"(?<![\w\-]--user)",
+}
+_UNBOUNDED_ANCHORS: Final = frozenset(
+    {
+        "-----begin",
+        "--oauth2-bearer",
+        "hooks.slack.com/",
+        "discord.com/api/webhooks/",
+        "discordapp.com/api/webhooks/",
+    }
+)
+# After a secret noun: the rest of the key (one more word at most), a closing
+# quote, a separator.  Where this does not match, no key=value pair can be.
+# The rest of a word is taken whole (an atomic group, written as a captured
+# lookahead and a back-reference for Python 3.10): nothing after it can start
+# with a word character, so giving characters back could never help.
+_KEY_TAIL: Final = (
+    r"(?=(?P<rest>[\w.\-]{0,64}))(?P=rest)"
+    r"(?:[ ](?=(?P<word>[\w.\-]{1,64}))(?P=word))?(?P<tail>)(?:\\{0,3}[\"'])?"
+    r"[ \t]{0,8}(?:=>|:=|==|[:=](?!//)|%3[ad])[ \t]{0,8}"
+)
+# --password value: a noun in a word that starts with "--", then a blank or "=".
+_DASH_KEY: Final = (r"--[\w.\-]{0,62}?(?:", r")[\w.\-]{0,64}(?=[ \t]+[^\s\-]|=)")
+
+
+def _alternation(literals: Iterable[str], context: Mapping[str, str] = MappingProxyType({})) -> str:
+    """
+    A regex for any of *literals*, factored by first character, longest first.
+
+    The engine then tries at most one branch per position, and skips in C the
+    positions whose character starts no literal.
+    """
     by_first: dict[str, list[str]] = {}
     for literal in literals:
-        by_first.setdefault(literal[0], []).append(re.escape(literal[1:]))
-    # One branch per first character: the engine then tries one branch per position.
-    branches = [
-        re.escape(first) + (f"(?:{'|'.join(rests)})" if any(rests) else "")
-        for first, rests in sorted(by_first.items())
-    ]
-    # A URL with user info: "://" followed by "@" before the path.
-    branches.append(r"://[^\s/?#]{1,1300}@")
-    return re.compile("|".join(branches))
+        by_first.setdefault(literal[0], []).append(literal)
+    branches = []
+    for first, group in sorted(by_first.items()):
+        rests = [
+            re.escape(literal[1:]) + context.get(literal, "")
+            for literal in sorted(group, key=len, reverse=True)
+        ]
+        branches.append(re.escape(first) + (f"(?:{'|'.join(rests)})" if any(rests) else ""))
+    return "|".join(branches)
+
+
+class _Anchors:
+    """The compiled anchor scans for one set of secret nouns."""
+
+    __slots__ = ("any", "dash", "kinds", "pairs", "tokens")
+
+    def __init__(self, nouns: Iterable[str]) -> None:
+        nouns = sorted(set(nouns))
+        kinds: dict[str, list[str]] = {}
+        for name, (_, literals) in _RULES.items():
+            for literal in literals:
+                kinds.setdefault(literal, []).append(name)
+        context = {
+            literal: _ANCHOR_CONTEXT.get(literal)
+            or (
+                ""
+                if literal in _UNBOUNDED_ANCHORS
+                else _TOKEN_START.format(literal=re.escape(literal))
+            )
+            for literal in kinds
+        }
+        #: The rules (not key=value) that may start at each anchor literal.
+        self.kinds = {literal: tuple(names) for literal, names in kinds.items()}
+        #: Anchors of those rules, with their context.
+        self.tokens = re.compile(_alternation(kinds, context))
+        noun_source = _alternation(nouns)
+        #: A secret noun followed by the rest of a key and a separator.
+        self.pairs = re.compile(f"(?:{noun_source}){_KEY_TAIL}")
+        #: --key value with a secret noun in the key.
+        self.dash = re.compile(noun_source.join(_DASH_KEY))
+        #: Anything at all a rule could start at: the pre-check.  A literal
+        #: that is also a noun gets no context here (it may start a key).
+        self.any = re.compile(
+            _alternation({*kinds, *nouns}, {k: v for k, v in context.items() if k not in nouns})
+        )
+
+
+def _lower(text: str) -> str:
+    """*text* lower-cased, one character for one (``str.lower`` may lengthen 'İ')."""
+    low = text.lower()
+    if len(low) == len(text):
+        return low
+    return "".join([c if len(c.lower()) != 1 else c.lower() for c in text])
 
 
 def _is_dataclass_instance(value: object) -> bool:
@@ -535,13 +579,18 @@ _SMALL_INT_MAX: Final = 1024
 
 
 class _Walk:
-    """Per-call state: nodes left to visit, containers on the current path."""
+    """
+    Per-call state: values left to visit, containers on the current path
+    (a cycle), and containers already done (a shared one is walked once:
+    the object is kept with its result, so its id cannot be reused).
+    """
 
-    __slots__ = ("budget", "path")
+    __slots__ = ("budget", "done", "path")
 
     def __init__(self) -> None:
         self.budget = MAX_NODES
         self.path: set[int] = set()
+        self.done: dict[int, tuple[object, Any]] = {}
 
 
 class Redactor:
@@ -577,6 +626,7 @@ class Redactor:
 
     __slots__ = (
         "_all_clean",
+        "_anchors",
         "_clean",
         "_dirty",
         "_extra",
@@ -587,7 +637,6 @@ class Redactor:
         "_replacement",
         "_replacement_bytes",
         "_rule",
-        "_trigger",
     )
 
     def __init__(
@@ -609,7 +658,7 @@ class Redactor:
             raise ValueError(f"replacement must not be empty, got {replacement!r}")
         self._replacement = replacement
         self._replacement_bytes = replacement.encode("utf-8", "backslashreplace")
-        self._trigger = _trigger(self._rule.triggers)
+        self._anchors = _Anchors(self._rule.triggers)
         # Caches, each bounded by CACHE_SIZE (emptied when full).
         self._keys: dict[Any, int] = {}  # str key -> _PLAIN/_SECRET/_COOKIE (| _DIRTY_NAME)
         self._plain_keys: set[str] = set()  # keys known plain and clean
@@ -887,6 +936,8 @@ class Redactor:
         marker = id(mapping)
         if marker in walk.path:
             return _CYCLE
+        if marker in walk.done:
+            return walk.done[marker][1]
         try:
             # dict's own items, as orjson reads them (a subclass may override items()).
             items = list(dict.items(mapping))
@@ -911,10 +962,11 @@ class Redactor:
                 if new is not value or name is not key:
                     changed = True
                 _put(out, name, new)
-            pair = self._named_pair(out)
-            if pair is not None:
-                return pair
-            return out if changed else mapping
+            result = self._named_pair(out)
+            if result is None:
+                result = out if changed else mapping
+            walk.done[marker] = (mapping, result)
+            return result
         finally:
             walk.path.discard(marker)
 
@@ -946,6 +998,8 @@ class Redactor:
         marker = id(seq)
         if marker in walk.path:
             return _CYCLE
+        if marker in walk.done:
+            return walk.done[marker][1]
         is_tuple = seq.__class__ is tuple
         if is_tuple and len(seq) == 2:
             pair = self._pair(seq)
@@ -972,9 +1026,9 @@ class Redactor:
                 if new is not item:
                     changed = True
                 out.append(new)
-            if not changed:
-                return seq
-            return tuple(out) if is_tuple else out
+            result = (tuple(out) if is_tuple else out) if changed else seq
+            walk.done[marker] = (seq, result)
+            return result
         finally:
             walk.path.discard(marker)
 
@@ -991,29 +1045,28 @@ class Redactor:
         return (name, masked) if item.__class__ is tuple else [name, masked]
 
     def _set(self, items: set[Any] | frozenset[Any], depth: int, walk: _Walk) -> Any:
+        # A set cannot hold itself (it is not hashable): no cycle to guard against.
         marker = id(items)
-        if marker in walk.path:
-            return _CYCLE
-        walk.path.add(marker)
-        try:
-            out = []
-            changed = False
-            for index, item in enumerate(items):
-                if index == MAX_ITEMS or self._exhausted(walk):
-                    out.append(f"{self._replacement} ({len(items) - index} more items)")
-                    changed = True
-                    break
-                new = self._value(item, depth + 1, walk)
-                changed = changed or new is not item
-                out.append(new)
-            if not changed:
-                return items
+        if marker in walk.done:
+            return walk.done[marker][1]
+        out = []
+        changed = False
+        for index, item in enumerate(items):
+            if index == MAX_ITEMS or self._exhausted(walk):
+                out.append(f"{self._replacement} ({len(items) - index} more items)")
+                changed = True
+                break
+            new = self._value(item, depth + 1, walk)
+            changed = changed or new is not item
+            out.append(new)
+        result: Any = items
+        if changed:
             try:
-                return frozenset(out) if isinstance(items, frozenset) else set(out)
+                result = frozenset(out) if isinstance(items, frozenset) else set(out)
             except TypeError:  # a member became unhashable (a copied list)
-                return out
-        finally:
-            walk.path.discard(marker)
+                result = out
+        walk.done[marker] = (items, result)
+        return result
 
     # ----------------------------------------------------------------------
     # Text
@@ -1046,7 +1099,8 @@ class Redactor:
         if len(text) > MAX_TEXT:
             cut = f"{self._replacement} ({len(text) - MAX_TEXT} more characters)"
             text = text[:MAX_TEXT]
-        new = self._rules(text) if self._trigger.search(text.lower()) else text
+        low = _lower(text)
+        new = text if self._anchors.any.search(low) is None else self._rules(text, low)
         for pattern in self._extra:
             new = pattern.sub(self._extra_match, new)
         if cut:
@@ -1061,51 +1115,112 @@ class Redactor:
             return text[match.start() : start] + self._replacement + text[end : match.end()]
         return self._replacement
 
-    def _rules(self, text: str) -> str:
-        """Apply the combined pattern left to right, replacing only secret spans."""
-        parts: list[str] = []
-        last = 0  # the end of the text already copied to parts
-        pos = 0  # where the next search starts
-        search = _SCAN.search
-        while True:
-            match = search(text, pos)
-            if match is None:
-                break
-            rule = match.lastgroup
-            if rule == "key_value":
-                span = self._pair_value(text, match)
-                if span is None:
-                    # Not a secret key: what follows is scanned like any text.
-                    pos = match.end("key")
+    def _rules(self, text: str, low: str) -> str:
+        """
+        Find every secret span in *text* (*low* is it lower-cased, same length), replace them.
+
+        Each rule runs only where the anchor scans (in C) found a place it
+        may start.  Within a scan, a place inside what the last find took
+        is skipped (so no text is read twice); across scans, the spans are
+        merged, so overlapping finds hide their union.
+        """
+        spans: list[tuple[int, int]] = []
+        anchors = self._anchors
+        kinds = anchors.kinds
+        covered = 0
+        for anchor in anchors.tokens.finditer(low):
+            at = anchor.start()
+            if at < covered:
+                continue
+            for kind in kinds[anchor.group()]:
+                match = DEFAULT_PATTERNS[kind].match(text, at)
+                if match is None:
                     continue
-                start, end = span
-                pos = end
-            else:
-                group = f"s_{rule}"
-                if match.group(group) is None:  # the second webhook alternative
-                    group = f"t_{rule}"
-                start, end = match.span(group)
-                pos = match.end()
-                if rule == "auth_scheme":
+                start, end = match.span("secret")
+                if kind == _AUTH_SCHEME:
                     token = text[start:end].rstrip(".,")
                     if not _TOKENISH.match(token):
-                        pos = start  # prose ("Bearer authentication"): scan on
-                        continue
-                    pos = end = start + len(token)
-            parts.append(text[last:start])
-            parts.append(self._replacement)
-            last = end
-        if not parts:
+                        continue  # prose: "Bearer authentication failed"
+                    end = start + len(token)
+                spans.append((start, end))
+                covered = end
+                break
+        covered = 0
+        reverse = None
+        for pair in anchors.pairs.finditer(low):
+            if pair.start() < covered:
+                continue
+            if reverse is None:
+                reverse = text[::-1]
+            span = self._pair_value(text, reverse, pair.start(), pair.end("tail"), pair.end())
+            if span is not None:
+                covered = span[1]
+                if span[0] < span[1]:
+                    spans.append(span)
+        if "--" in text:
+            covered = 0
+            for flag in anchors.dash.finditer(low):
+                if flag.start() < covered:
+                    continue
+                span = self._flag_value(text, flag.start(), flag.end())
+                if span is not None:
+                    covered = span[1]
+                    if span[0] < span[1]:
+                        spans.append(span)
+        if not spans:
             return text
+        spans.sort()
+        parts: list[str] = []
+        last = 0
+        for start, end in spans:
+            if end <= last:
+                continue
+            if start > last or not parts:
+                parts.append(text[last:start])
+                parts.append(self._replacement)
+            last = end  # an overlapping span extends the one before
         parts.append(text[last:])
         return "".join(parts)
 
-    def _pair_value(self, text: str, match: re.Match[str]) -> tuple[int, int] | None:
-        """The span of the value after a secret key, or ``None`` if there is nothing to hide."""
-        verdict = self._verdict(match.group("key"))
+    def _pair_value(
+        self, text: str, reverse: str, noun: int, key_end: int, separator_end: int
+    ) -> tuple[int, int] | None:
+        """
+        The value to hide of the key=value pair whose key holds the noun at *noun*.
+
+        The key starts at the beginning of the noun's word (or one word
+        before: "api key"); it is secret if either reading is.
+        """
+        back = _BACK.match(reverse, len(text) - noun)
+        if back is None:  # pragma: no cover - every part of _BACK is optional
+            return None
+        before = back.group()
+        previous = back.group("previous")
+        word = noun - len(before) + (len(previous) + 1 if previous else 0)
+        verdict = self._verdict(text[word:key_end])
+        if previous:
+            verdict = verdict or self._verdict(text[noun - len(before) : key_end])
         if not verdict:
             return None
-        at = match.end()
+        return self._value_span(text, separator_end, verdict)
+
+    def _flag_value(self, text: str, start: int, end: int) -> tuple[int, int] | None:
+        """The value after ``--key`` (a blank or "=" follows *end*), if the key is secret."""
+        verdict = self._verdict(text[start:end])
+        if not verdict:
+            return None
+        separator = _FLAG_SEPARATOR.match(text, end)
+        if separator is None:  # pragma: no cover - the dash scan checked it
+            return None
+        return self._value_span(text, separator.end(), verdict)
+
+    def _value_span(self, text: str, at: int, verdict: int) -> tuple[int, int] | None:
+        """
+        The span of the value at *at*, after a secret key.
+
+        ``None`` when there is no value there; an empty span at its end when
+        the value is no secret (``true``, ``null``, a template, already redacted).
+        """
         quoted = text[at : at + 1] in ("'", '"', "\\")
         if verdict == _COOKIE and not quoted:
             cookie = _COOKIE_VALUE.match(text, at)
@@ -1127,12 +1242,8 @@ class Redactor:
             if scheme is not None:
                 start = scheme.end()
         content = text[start:end]
-        if (
-            _NOT_A_VALUE.fullmatch(content)
-            or content.startswith(self._replacement)
-            or (match.group("dash") and content.startswith("-"))
-        ):
-            return None
+        if _NOT_A_VALUE.fullmatch(content) or content.startswith(self._replacement):
+            return end, end  # read, nothing to hide
         return start, end
 
 
