@@ -14,11 +14,11 @@ to everything in the event, however deeply nested:
   keys, passwords in URLs, ``password=…`` pairs) and only the secret span
   is replaced.
 
-The rule is written down in ``docs/redaction.md``.  The fast path matters
-as much as the rules, because redaction is on by default: key decisions
-and already-scanned short strings are cached (bounded), a cheap
-case-folded pre-check gates the one combined pattern, and every pattern
-runs in linear time.
+The rules are written down in ``docs/redaction.md``.  Speed matters as
+much as the rules, because redaction is on by default: key decisions and
+already-scanned short strings are cached (bounded); text is scanned once,
+in C, for the places a rule can start (anchors), and only there do the
+rules run; every pattern runs in linear time.
 """
 
 from __future__ import annotations
@@ -221,11 +221,10 @@ _NO_COMPACT_SUFFIX: Final = frozenset({"session", "bearer", "sessid"})
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _NON_WORD = re.compile(r"[\W_]+")
 
+# The key rule's verdicts.
 _PLAIN: Final = 0
 _SECRET: Final = 1
-_COOKIE: Final = 2
-# Code bit: the key's own text holds a secret (a token used as a dict key).
-_DIRTY_NAME: Final = 4
+_COOKIE: Final = 2  # secret, and its value in text is a whole cookie list
 
 
 def _words(name: str) -> list[str]:
@@ -393,7 +392,7 @@ _RULES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
         rf"{_START}(?P<secret>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}})",
         ("shpat_", "shpca_", "shppa_", "shpss_"),
     ),
-    "sentry": (rf"{_START}(?P<secret>sntr[ysu]_[A-Za-z0-9_=+/.\-]{{30,}})", ("sntr",)),
+    "sentry": (rf"{_START}(?P<secret>sntry[su]_[A-Za-z0-9_=+/.\-]{{30,}})", ("sntrys_", "sntryu_")),
     "grafana": (
         rf"{_START}(?P<secret>glsa_[A-Za-z0-9]{{32}}_[A-Fa-f0-9]{{8}}|glc_[A-Za-z0-9+/]{{32,}}={{0,2}})",
         ("glsa_", "glc_"),
@@ -442,21 +441,25 @@ _VALUE: Final = re.compile(
     r"\\{1,3}[\"'](?P<e>[^\"'\\\r\n]+)"
     r"|\"(?P<d>(?:[^\"\\\r\n]|\\.)+)"
     r"|'(?P<s>(?:[^'\\\r\n]|\\.)+)"
+    # A flat tuple, list or object on one line (auth=('ada', 'pw'), "creds": {...}).
+    r"|\((?P<p>[^()\r\n]+)\)|\[(?P<l>[^\[\]\r\n]+)\]|\{(?P<o>[^{}\r\n]+)\}"
     r"|(?P<u>" + _BARE_SOURCE + ")"
 )
 # A cookie header's value: the whole name=value list.
 _COOKIE_VALUE: Final = re.compile(r"[^\s\"';,]+(?:;[ ]?[^\s\"';,]+)*")
 # An authorization scheme, kept in front of the credential it introduces.
-_SCHEME: Final = re.compile(
-    r"(?i:bearer|basic|token|bot|negotiate|ntlm|dpop|apikey|sso-key)[ \t]+(?=\S)"
+# (Repeated: "Bearer Bearer x", from a confused client, keeps both.)
+_SCHEMES: Final = re.compile(
+    r"(?:(?i:bearer|basic|token|bot|negotiate|ntlm|dpop|apikey|sso-key)[ \t]+(?=\S))+"
 )
 # Values after a secret key that are not secrets: booleans, nulls, templates.
 _NOT_A_VALUE: Final = re.compile(
     r"(?i:true|false|null|none|nil|undefined)|\$\{[^}]*\}?|\{\{.*|%[sdr]|%\([\w.]+\)[sdr]|\*+"
 )
 # A word after Bearer/Basic outside a header is a credential only if it looks
-# like one: a digit, a symbol or an inner capital ("Bearer authentication" is prose).
-_TOKENISH: Final = re.compile(r".[A-Z]|.*[0-9\-._~+/=]")
+# like one: a digit or an inner capital ("Bearer authentication" is prose), and
+# not the key of a pair ("token_type=bearer expires_in=3600").
+_TOKENISH: Final = re.compile(r".[A-Z]|.*[0-9]")
 
 # Characters that no rule can match in: a string made only of these (a
 # timestamp, a number) needs no scan.
@@ -660,7 +663,7 @@ class Redactor:
         self._replacement_bytes = replacement.encode("utf-8", "backslashreplace")
         self._anchors = _Anchors(self._rule.triggers)
         # Caches, each bounded by CACHE_SIZE (emptied when full).
-        self._keys: dict[Any, int] = {}  # str key -> _PLAIN/_SECRET/_COOKIE (| _DIRTY_NAME)
+        self._keys: dict[str, int] = {}  # key -> _PLAIN, _SECRET or _COOKIE
         self._plain_keys: set[str] = set()  # keys known plain and clean
         self._clean: set[Any] = set()  # short strings and scalars known clean
         self._dirty: dict[str, str] = {}  # short strings with a secret -> redacted
@@ -954,9 +957,8 @@ class Redactor:
                     break
                 name = self._key_name(key)
                 if self._verdict(key):
-                    new = value if value is None or value is True or value is False else None
-                    if new is None and value is not None:
-                        new = self._mask(value)
+                    secretless = value is None or value is True or value is False
+                    new = value if secretless else self._mask(value)
                 else:
                     new = self._value(value, depth + 1, walk)
                 if new is not value or name is not key:
@@ -1097,8 +1099,13 @@ class Redactor:
         """Replace every secret span in *text*; returns *text* itself when there is none."""
         cut = ""
         if len(text) > MAX_TEXT:
-            cut = f"{self._replacement} ({len(text) - MAX_TEXT} more characters)"
-            text = text[:MAX_TEXT]
+            # Cut at a blank if there is one near the limit, so no token is
+            # cut in two (its first part could be too short to recognize).
+            window = MAX_TEXT - 4096
+            end = max(text.rfind(" ", window, MAX_TEXT), text.rfind("\n", window, MAX_TEXT))
+            end = end if end > window else MAX_TEXT
+            cut = f"{self._replacement} ({len(text) - end} more characters)"
+            text = text[:end]
         low = _lower(text)
         new = text if self._anchors.any.search(low) is None else self._rules(text, low)
         for pattern in self._extra:
@@ -1139,9 +1146,12 @@ class Redactor:
                 start, end = match.span("secret")
                 if kind == _AUTH_SCHEME:
                     token = text[start:end].rstrip(".,")
-                    if not _TOKENISH.match(token):
-                        continue  # prose: "Bearer authentication failed"
                     end = start + len(token)
+                    if not _TOKENISH.match(token) or (
+                        token[-1] == "=" and text[end : end + 1].isalnum()
+                    ):
+                        continue  # prose ("Bearer authentication") or a pair ("bearer x=1")
+
                 spans.append((start, end))
                 covered = end
                 break
@@ -1196,8 +1206,12 @@ class Redactor:
             return None
         before = back.group()
         previous = back.group("previous")
-        word = noun - len(before) + (len(previous) + 1 if previous else 0)
-        verdict = self._verdict(text[word:key_end])
+        start = noun - len(before) + (len(previous) + 1 if previous else 0)
+        if text[start - 2 : start] == "//" or (
+            text[start - 1 : start] == ":" and text[separator_end - 1] == ":"
+        ):
+            return None  # user info of a URL, a path like arn:aws:...:secret:name
+        verdict = self._verdict(text[start:key_end])
         if previous:
             verdict = verdict or self._verdict(text[noun - len(before) : key_end])
         if not verdict:
@@ -1221,6 +1235,9 @@ class Redactor:
         ``None`` when there is no value there; an empty span at its end when
         the value is no secret (``true``, ``null``, a template, already redacted).
         """
+        if text.startswith(self._replacement, at):
+            end = at + len(self._replacement)
+            return end, end  # redacted already (a line logged twice)
         quoted = text[at : at + 1] in ("'", '"', "\\")
         if verdict == _COOKIE and not quoted:
             cookie = _COOKIE_VALUE.match(text, at)
@@ -1232,17 +1249,14 @@ class Redactor:
         start, end = value.span(group)
         if group == "u":
             # "Authorization: Bearer abc": keep the scheme, hide what follows.
-            scheme = _SCHEME.match(text, start)
+            scheme = _SCHEMES.match(text, start)
             if scheme is not None:
-                token = _BARE.match(text, scheme.end())
-                if token is not None:
-                    start, end = token.span()
+                return self._value_span(text, scheme.end(), _SECRET)
         else:
-            scheme = _SCHEME.match(text, start, end)
+            scheme = _SCHEMES.match(text, start, end)
             if scheme is not None:
                 start = scheme.end()
-        content = text[start:end]
-        if _NOT_A_VALUE.fullmatch(content) or content.startswith(self._replacement):
+        if _NOT_A_VALUE.fullmatch(text, start, end):
             return end, end  # read, nothing to hide
         return start, end
 
