@@ -50,7 +50,9 @@ GITLAB_RUNNER = "glrt-" + fake(24, seed=6)
 SLACK_BOT = "xox" + "b-" + fake(12, string.digits) + "-" + fake(13, string.digits) + "-" + fake(24)
 SLACK_USER = "xox" + "p-" + "-".join(fake(12, string.digits, s) for s in (1, 2, 3)) + "-" + fake(32)
 SLACK_APP = "xapp-1-" + fake(11, string.ascii_uppercase + string.digits) + "-" + fake(40)
-SLACK_WEBHOOK_PATH = f"T{fake(8, string.ascii_uppercase)}/B{fake(8, string.ascii_uppercase)}/{fake(24)}"
+SLACK_WEBHOOK_PATH = (
+    f"T{fake(8, string.ascii_uppercase)}/B{fake(8, string.ascii_uppercase)}/{fake(24)}"
+)
 DISCORD_WEBHOOK_TOKEN = fake(68, _ALNUM + "-_")
 STRIPE_LIVE = "sk_" + "live_" + fake(24)
 STRIPE_TEST = "sk_" + "test_" + fake(99, seed=11)
@@ -81,7 +83,9 @@ NOTION = "ntn_" + fake(46, seed=38)
 POSTMAN = "PMAK-" + fake(24, "0123456789abcdef", seed=39) + "-" + fake(34, "0123456789abcdef")
 ATLASSIAN = "ATATT3" + fake(180, _ALNUM + "_-=", seed=40)
 AGE_KEY = "AGE-SECRET-KEY-1" + fake(58, string.ascii_uppercase + string.digits, seed=41)
-PEM_BODY = "\n".join(fake(64, _ALNUM + "+/", seed=s) for s in range(42, 48)) + "\n" + fake(20) + "=="
+PEM_BODY = (
+    "\n".join(fake(64, _ALNUM + "+/", seed=s) for s in range(42, 48)) + "\n" + fake(20) + "=="
+)
 PEM_RSA = f"-----BEGIN RSA PRIVATE KEY-----\n{PEM_BODY}\n-----END RSA PRIVATE KEY-----"
 PEM_PKCS8 = f"-----BEGIN PRIVATE KEY-----\n{PEM_BODY}\n-----END PRIVATE KEY-----"
 PEM_EC = f"-----BEGIN EC PRIVATE KEY-----\n{PEM_BODY}\n-----END EC PRIVATE KEY-----"
@@ -131,7 +135,12 @@ TOKEN_CASES = [
     case("jwt", f"verified id_hint {JWT} for user", JWT, "verified id_hint", "for user"),
     case("jwt unsigned", f"alg none token {JWT_UNSIGNED} rejected", JWT_UNSIGNED, "rejected"),
     case("jwt in url", f"https://app.example.com/cb?state=abc&t={JWT}", JWT, "state=abc"),
-    case("aws access key id", f"using {AWS_ACCESS_KEY_ID} in eu-west-1", AWS_ACCESS_KEY_ID, "eu-west-1"),
+    case(
+        "aws access key id",
+        f"using {AWS_ACCESS_KEY_ID} in eu-west-1",
+        AWS_ACCESS_KEY_ID,
+        "eu-west-1",
+    ),
     case("aws temporary key id", f"assumed role creds {AWS_TEMP_KEY_ID} ok", AWS_TEMP_KEY_ID, "ok"),
     case(
         "aws secret in config",
@@ -231,16 +240,37 @@ TOKEN_CASES = [
 
 AUTH_CASES = [
     case("bearer header", f"Authorization: Bearer {JWT}", JWT, "Authorization: Bearer "),
-    case("bearer opaque", "Authorization: Bearer 8f14e45fceea167a5a36", "8f14e45fceea167a5a36", "Bearer"),
-    case("bearer lower", "authorization: bearer abc123def456ghi", "abc123def456ghi", "authorization"),
+    case(
+        "bearer opaque",
+        "Authorization: Bearer 8f14e45fceea167a5a36",
+        "8f14e45fceea167a5a36",
+        "Bearer",
+    ),
+    case(
+        "bearer lower", "authorization: bearer abc123def456ghi", "abc123def456ghi", "authorization"
+    ),
     case("basic header", f"Authorization: Basic {BASIC_CREDENTIALS}", BASIC_CREDENTIALS, "Basic"),
-    case("token scheme", "Authorization: Token 9944b09199c62bcf9418ad846dd0e4bb", "9944b09199c6", "Token"),
+    case(
+        "token scheme",
+        "Authorization: Token 9944b09199c62bcf9418ad846dd0e4bb",
+        "9944b09199c6",
+        "Token",
+    ),
     case("bearer in prose", f"sent Bearer {GITHUB_PAT} to api", GITHUB_PAT, "to api"),
     case("bearer standalone", "retry with Bearer sk9Xq2LmPz77 in 5s", "sk9Xq2LmPz77", "in 5s"),
-    case("proxy authorization", "Proxy-Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l", "YWxhZGRp", "Basic"),
+    case(
+        "proxy authorization",
+        "Proxy-Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l",
+        "YWxhZGRp",
+        "Basic",
+    ),
     case("x-api-key header", "X-Api-Key: 4b6f9d2e71c04a1e", "4b6f9d2e71c04a1e", "X-Api-Key"),
-    case("x-auth-token header", "X-Auth-Token: a1b2c3d4e5f6g7h8", "a1b2c3d4e5f6g7h8", "X-Auth-Token"),
-    case("private-token header", "PRIVATE-TOKEN: 88abcdefgh0123", "88abcdefgh0123", "PRIVATE-TOKEN"),
+    case(
+        "x-auth-token header", "X-Auth-Token: a1b2c3d4e5f6g7h8", "a1b2c3d4e5f6g7h8", "X-Auth-Token"
+    ),
+    case(
+        "private-token header", "PRIVATE-TOKEN: 88abcdefgh0123", "88abcdefgh0123", "PRIVATE-TOKEN"
+    ),
     case(
         "cookie header",
         "Cookie: sessionid=38afes7a8; csrftoken=Zx9; theme=dark\nHost: example.com",
@@ -273,7 +303,12 @@ AUTH_CASES = [
         "https://api.example.com/private",
     ),
     case("curl --user", "curl --user=ada:hunter2!x https://x.example", "hunter2!x", "ada:"),
-    case("curl oauth2 bearer", "curl --oauth2-bearer abc.def-123 https://x.example", "abc.def-123", "https://x.example"),
+    case(
+        "curl oauth2 bearer",
+        "curl --oauth2-bearer abc.def-123 https://x.example",
+        "abc.def-123",
+        "https://x.example",
+    ),
 ]
 
 URL_CASES = [
@@ -301,8 +336,18 @@ URL_CASES = [
     ),
     case("redis no user", "redis://:r3d1s-pw@cache:6379/0", "r3d1s-pw", "@cache:6379/0"),
     case("amqp", "amqp://guest:g0est-pw@rabbit:5672/%2F", "g0est-pw", "@rabbit:5672"),
-    case("jdbc", "jdbc:postgresql://admin:jdbcPass1@db:5432/x", "jdbcPass1", "jdbc:postgresql://admin:"),
-    case("https basic in url", "fetching https://bot:tok3n-xyz@api.example.com/x", "tok3n-xyz", "@api.example.com/x"),
+    case(
+        "jdbc",
+        "jdbc:postgresql://admin:jdbcPass1@db:5432/x",
+        "jdbcPass1",
+        "jdbc:postgresql://admin:",
+    ),
+    case(
+        "https basic in url",
+        "fetching https://bot:tok3n-xyz@api.example.com/x",
+        "tok3n-xyz",
+        "@api.example.com/x",
+    ),
     case(
         "git token user",
         "https://x-access-token:ghs_rotating99@github.com/acme/app",
@@ -310,11 +355,31 @@ URL_CASES = [
         "https://x-access-token:",
         "@github.com/acme/app",
     ),
-    case("query token", "GET /callback?token=5f4dcc3b5aa765d6&next=/home", "5f4dcc3b5aa765d6", "&next=/home"),
-    case("query api_key", "https://api.example.com/v1/x?page=2&api_key=ak_92df8&limit=5", "ak_92df8", "&limit=5"),
-    case("fragment access_token", "/#access_token=ya.29.XyZ&token_type=bearer", "ya.29.XyZ", "token_type=bearer"),
+    case(
+        "query token",
+        "GET /callback?token=5f4dcc3b5aa765d6&next=/home",
+        "5f4dcc3b5aa765d6",
+        "&next=/home",
+    ),
+    case(
+        "query api_key",
+        "https://api.example.com/v1/x?page=2&api_key=ak_92df8&limit=5",
+        "ak_92df8",
+        "&limit=5",
+    ),
+    case(
+        "fragment access_token",
+        "/#access_token=ya.29.XyZ&token_type=bearer",
+        "ya.29.XyZ",
+        "token_type=bearer",
+    ),
     case("query password", "/login?user=ada&password=Tr0ub4dor&3", "Tr0ub4dor", "user=ada"),
-    case("query client_secret", "/oauth/token?client_id=web&client_secret=cs_8f7e6d", "cs_8f7e6d", "client_id=web"),
+    case(
+        "query client_secret",
+        "/oauth/token?client_id=web&client_secret=cs_8f7e6d",
+        "cs_8f7e6d",
+        "client_id=web",
+    ),
     case(
         "s3 presigned",
         "https://b.s3.amazonaws.com/k.mp4?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Signature=9f3a1c2b8e&X-Amz-Expires=600",
@@ -356,9 +421,25 @@ URL_CASES = [
 ]
 
 PAIR_CASES = [
-    case("password equals", "login failed: user=ada password=hunter2 ip=10.0.0.7", "hunter2", "user=ada", "ip=10.0.0.7"),
-    case("password colon", "Login failed for ada, password: hunter2 (attempt 3)", "hunter2", "(attempt 3)"),
-    case("password json", '{"user": "ada", "password": "hunter2", "remember": true}', "hunter2", '"remember": true'),
+    case(
+        "password equals",
+        "login failed: user=ada password=hunter2 ip=10.0.0.7",
+        "hunter2",
+        "user=ada",
+        "ip=10.0.0.7",
+    ),
+    case(
+        "password colon",
+        "Login failed for ada, password: hunter2 (attempt 3)",
+        "hunter2",
+        "(attempt 3)",
+    ),
+    case(
+        "password json",
+        '{"user": "ada", "password": "hunter2", "remember": true}',
+        "hunter2",
+        '"remember": true',
+    ),
     case(
         "password json escaped",
         '{\\"user\\": \\"ada\\", \\"password\\": \\"hunter2\\"}',
@@ -366,22 +447,76 @@ PAIR_CASES = [
         '\\"user\\": \\"ada\\"',
     ),
     case("password json compact", '{"password":"hunter2","user":"ada"}', "hunter2", '"user":"ada"'),
-    case("password python repr", "Settings(user='ada', password='hunter2', debug=True)", "hunter2", "debug=True"),
-    case("password dict repr", "{'user': 'ada', 'password': 'hunter2'}", "hunter2", "'user': 'ada'"),
-    case("password yaml", "database:\n  user: app\n  password: s3cret-yaml\n  host: db", "s3cret-yaml", "host: db"),
-    case("password ruby hash", 'params = {"password" => "hunter2", "user" => "ada"}', "hunter2", '"user" => "ada"'),
-    case("password with spaces quoted", 'password="correct horse battery staple" user=ada', "correct horse", "user=ada"),
+    case(
+        "password python repr",
+        "Settings(user='ada', password='hunter2', debug=True)",
+        "hunter2",
+        "debug=True",
+    ),
+    case(
+        "password dict repr", "{'user': 'ada', 'password': 'hunter2'}", "hunter2", "'user': 'ada'"
+    ),
+    case(
+        "password yaml",
+        "database:\n  user: app\n  password: s3cret-yaml\n  host: db",
+        "s3cret-yaml",
+        "host: db",
+    ),
+    case(
+        "password ruby hash",
+        'params = {"password" => "hunter2", "user" => "ada"}',
+        "hunter2",
+        '"user" => "ada"',
+    ),
+    case(
+        "password with spaces quoted",
+        'password="correct horse battery staple" user=ada',
+        "correct horse",
+        "user=ada",
+    ),
     case("passwd", "passwd=Ch4ngeMe", "Ch4ngeMe", "passwd="),
-    case("pwd connection string", "Server=db;Database=app;Uid=sa;Pwd=Sup3r!;", "Sup3r!", "Database=app"),
-    case("Password connection string", "Data Source=db;User ID=sa;Password=Sup3r!;Encrypt=true", "Sup3r!", "Encrypt=true"),
-    case("api_key pair", "client configured api_key=ak_live_abc123 region=eu", "ak_live_abc123", "region=eu"),
-    case("apiKey pair", "config {apiKey: 'AbC123dEf', endpoint: 'https://x'}", "AbC123dEf", "endpoint"),
+    case(
+        "pwd connection string",
+        "Server=db;Database=app;Uid=sa;Pwd=Sup3r!;",
+        "Sup3r!",
+        "Database=app",
+    ),
+    case(
+        "Password connection string",
+        "Data Source=db;User ID=sa;Password=Sup3r!;Encrypt=true",
+        "Sup3r!",
+        "Encrypt=true",
+    ),
+    case(
+        "api_key pair",
+        "client configured api_key=ak_live_abc123 region=eu",
+        "ak_live_abc123",
+        "region=eu",
+    ),
+    case(
+        "apiKey pair",
+        "config {apiKey: 'AbC123dEf', endpoint: 'https://x'}",
+        "AbC123dEf",
+        "endpoint",
+    ),
     case("two-word api key", "The API key: 7d2f9c1e is invalid", "7d2f9c1e", "is invalid"),
     case("secret pair", "webhook secret=whk_ab12cd34 registered", "whk_ab12cd34", "registered"),
     case("client_secret pair", "client_secret: 'cs-99AbCd'", "cs-99AbCd", "client_secret"),
-    case("token pair", "refresh_token=rt_55aa66bb expires_in=3600", "rt_55aa66bb", "expires_in=3600"),
-    case("access token pair", "got access_token: eyx9-opaque-7 scope=read", "eyx9-opaque-7", "scope=read"),
-    case("private key pair", 'private_key = "MIIEvQIBADANBgkqhkiG9w0"', "MIIEvQIBADANBgkqhkiG9w0", "private_key"),
+    case(
+        "token pair", "refresh_token=rt_55aa66bb expires_in=3600", "rt_55aa66bb", "expires_in=3600"
+    ),
+    case(
+        "access token pair",
+        "got access_token: eyx9-opaque-7 scope=read",
+        "eyx9-opaque-7",
+        "scope=read",
+    ),
+    case(
+        "private key pair",
+        'private_key = "MIIEvQIBADANBgkqhkiG9w0"',
+        "MIIEvQIBADANBgkqhkiG9w0",
+        "private_key",
+    ),
     case("session id pair", "sessionId=9f8e7d6c5b4a; path=/", "9f8e7d6c5b4a", "path=/"),
     case("credentials pair", "credentials='ada:hunter2' loaded", "ada:hunter2", "loaded"),
     case("cli flag", "exec worker --password hunter2 --verbose", "hunter2", "--verbose"),
@@ -390,7 +525,12 @@ PAIR_CASES = [
     case("github token env", "GITHUB_TOKEN=opaque123 make release", "opaque123", "make release"),
     case("otp", "otp=492817 sent to phone", "492817", "sent to phone"),
     case("numeric pin as password", "password: 123456", "123456", "password:"),
-    case("auth tuple repr", "requests.get(url, auth=('ada', 'hunter2'))", "hunter2", "requests.get(url"),
+    case(
+        "auth tuple repr",
+        "requests.get(url, auth=('ada', 'hunter2'))",
+        "hunter2",
+        "requests.get(url",
+    ),
     case(
         "exception message",
         "ValueError: invalid credentials for user ada, password='hunter2'",
@@ -598,5 +738,42 @@ HARD_NEGATIVES = [
     PEM_PUBLIC,
     f"publishable key {STRIPE_PUBLISHABLE}",
     "redis://cache:6379/0",
+    "exec --password-file /run/secrets/db --verbose",
     "eyJ is how base64 JSON starts",
 ]
+
+
+# --------------------------------------------------------------------------
+# Adversarial inputs (tests check their output; bench/redact.py times them)
+# --------------------------------------------------------------------------
+
+ADVERSARIAL_SIZE = 100_000
+
+
+def adversarial() -> dict[str, str]:
+    """100 kB strings built to make a careless pattern backtrack or scan forever."""
+    n = ADVERSARIAL_SIZE
+    return {
+        "long word run": "a" * n,
+        "noun word run": "password" * (n // 8),
+        "noun words": "token " * (n // 6),
+        "pairs without values": "password: " * (n // 10),
+        "secret pairs": "password=x " * (n // 11),
+        "brace-heavy near misses": '{"password": ' * (n // 13),
+        "json without secrets": '{"a": "b", ' * (n // 11),
+        "open braces": "{" * n,
+        "backslash run": '\\"password\\": \\"' + "\\" * n,
+        "secret after 67 kB": "x " * 33_500 + "token=" + GITHUB_PAT,
+        "url near misses": "https://" * (n // 8),
+        "user info without @": "://user:" + "p" * n,
+        "at signs": "://a:" + "@" * n,
+        "bearer run": "Bearer " * (n // 7),
+        "jwt prefix run": "eyJ" + "a" * n,
+        "pem without end": "-----BEGIN RSA PRIVATE KEY-----\n" + "A" * n,
+        "pem begins": "-----BEGIN PRIVATE KEY-----\n" * (n // 28),
+        "token prefix run": "ghp_" * (n // 4),
+        "flags": "--password x " * (n // 13),
+        "flags without values": "--password " * (n // 11),
+        "cookie list": "Cookie: " + "a=b; " * (n // 5),
+        "signature pairs": "sig=" * (n // 4),
+    }

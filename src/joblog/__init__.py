@@ -24,12 +24,16 @@ from . import testing
 from ._config import configure
 from ._logger import BoundLogger, get_logger
 from .context import bind, bind_job, carry_context, current_job_id, new_job_id
+from .redact import DEFAULT_KEYS, DEFAULT_PATTERNS, Redactor, redact_secrets
 from .stages import stage
 from .stdlib import JobJsonFormatter
 
 __all__ = [
+    "DEFAULT_KEYS",
+    "DEFAULT_PATTERNS",
     "BoundLogger",
     "JobJsonFormatter",
+    "Redactor",
     "bind",
     "bind_job",
     "carry_context",
@@ -37,6 +41,7 @@ __all__ = [
     "current_job_id",
     "get_logger",
     "new_job_id",
+    "redact_secrets",
     "stage",
     "testing",
 ]

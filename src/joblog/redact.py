@@ -800,7 +800,7 @@ class Redactor:
         plain_keys = self._plain_keys
         for key, value in event.items():
             verdict = self._verdict(key)
-            if self._dirty_name(key):
+            if self._key_name(key) is not key:  # a token used as a key
                 renamed = True
             elif not verdict and key.__class__ is str:
                 _remember(plain_keys, key)
@@ -855,15 +855,6 @@ class Redactor:
         if key is None or key.__class__ in _SCALARS:
             return _PLAIN
         return self._rule.classify(_key_text(key))
-
-    def _dirty_name(self, key: object) -> bool:
-        """Does the text of *key* itself hold a secret (a token used as a dict key)?"""
-        if key.__class__ is str:
-            return self._text(key) is not key
-        if key is None or key.__class__ in _SCALARS:
-            return False
-        name = _key_text(key)
-        return self._text(name) is not name
 
     def _key_name(self, key: object) -> Any:
         """*key* as written out: itself, or its redacted text when it holds a secret."""
@@ -941,11 +932,8 @@ class Redactor:
             return _CYCLE
         if marker in walk.done:
             return walk.done[marker][1]
-        try:
-            # dict's own items, as orjson reads them (a subclass may override items()).
-            items = list(dict.items(mapping))
-        except Exception:
-            return self._object(mapping)
+        # dict's own items, as orjson reads them (a subclass may override items()).
+        items = list(dict.items(mapping))
         walk.path.add(marker)
         try:
             out: dict[Any, Any] = {}
