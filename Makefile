@@ -32,6 +32,7 @@ pytest: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/emit.py
+	$(BIN)/python bench/redact.py
 
 clean:
 	rm -rf $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache .hypothesis build dist
