@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import copy
 import dataclasses
+import doctest
 import enum
 import io
 import json
@@ -18,6 +19,7 @@ import logging
 import logging.config
 import re
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -1110,3 +1112,17 @@ class TestFrontEnds:
 
         assert f"password={R} user=ada" in output.getvalue()
         assert "pw " not in output.getvalue()
+
+
+class TestDocs:
+    def test_examples_run(self) -> None:
+        """Every example in docs/redaction.md runs and prints what the page says."""
+        page = Path(__file__).resolve().parent.parent / "docs" / "redaction.md"
+
+        result = doctest.testfile(
+            str(page),
+            module_relative=False,
+            optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+        )
+
+        assert (0, 18) == (result.failed, result.attempted)
