@@ -33,16 +33,20 @@ from joblog import redact as redact_module
 from joblog.render import dumps
 from joblog.testing import capture_logs
 from redaction_cases import (
+    ANTHROPIC,
     AUTH_CASES,
+    AWS_ACCESS_KEY_ID,
     EMAIL,
     GITHUB_PAT,
     HARD_NEGATIVES,
     JOB_ID,
     JWT,
     PAIR_CASES,
+    PEM_RSA,
     PLAIN_DICT_KEYS,
     S3_URL,
     SHA256,
+    SLACK_BOT,
     STRIPE_LIVE,
     TOKEN_CASES,
     TOKEN_DICT_KEYS,
@@ -861,6 +865,16 @@ def _mangle(key: str, style: int) -> str:
     return key
 
 
+# Pieces of text; tokens come with a blank in front (a token glued to the
+# word before it is not a token: "task-" is not "sk-").
+TOKENS = [GITHUB_PAT, JWT, AWS_ACCESS_KEY_ID, STRIPE_LIVE, ANTHROPIC, SLACK_BOT, PEM_RSA]
+SNIPPETS = [
+    *(f" {token}" for token in TOKENS),
+    *("password", "token", "api_key", "Authorization", "Bearer", "Cookie", "sig", "x", "user"),
+    *("=", ": ", ":", " ", '"', "'", '\\"', "&", "?", "#", "://", "@", ",", ";", "\n", "\t"),
+    *("(", ")", "{", "}", "[", "]", "--", "-u ", "=>", "%3D", "[REDACTED]", "host.example.com/p"),
+]
+
 SECRET = "zq-s3cr3t-value"
 secret_values = (
     st.just(SECRET)
@@ -912,6 +926,19 @@ class TestProperties:
     def test_secret_in_any_text(self, case: Case, before: str, after: str) -> None:
         """A known secret shape surrounded by any text is still hidden."""
         assert case.gone[0] not in redact_secrets.redact(f"{before} {case.text} {after}")
+
+    @settings(max_examples=1000, suppress_health_check=[HealthCheck.too_slow])
+    @given(st.lists(st.sampled_from(SNIPPETS), max_size=14))
+    def test_text_made_of_pieces(self, pieces: list[str]) -> None:
+        """Keys, separators, quotes, URLs and tokens in any order: no token survives, and
+        redacting again changes nothing."""
+        text = "".join(pieces)
+        spaced = redact_secrets.redact(" ".join(pieces))
+
+        out = redact_secrets.redact(text)
+
+        assert [] == [token for token in TOKENS if token in text and token in out]
+        assert spaced == redact_secrets.redact(spaced)
 
     @settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
     @given(st.dictionaries(st.text(max_size=10), st.recursive(scalars | st.binary(), containers)))

@@ -330,7 +330,7 @@ _RULES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
         ("eyj",),
     ),
     "aws_access_key_id": (
-        rf"{_START}(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{{16}})(?![A-Za-z0-9])",
+        rf"{_START}(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{{16}})",
         ("akia", "asia", "abia", "acca", "a3t"),
     ),
     "github": (
@@ -1122,10 +1122,10 @@ class Redactor:
         spans: list[tuple[int, int]] = []
         anchors = self._anchors
         kinds = anchors.kinds
-        covered = 0
+        hidden = (0, 0)  # the last span found: anchors inside it need no look
         for anchor in anchors.tokens.finditer(low):
             at = anchor.start()
-            if at < covered:
+            if hidden[0] <= at < hidden[1]:
                 continue
             for kind in kinds[anchor.group()]:
                 match = DEFAULT_PATTERNS[kind].match(text, at)
@@ -1140,31 +1140,37 @@ class Redactor:
                     ):
                         continue  # prose ("Bearer authentication") or a pair ("bearer x=1")
 
-                spans.append((start, end))
-                covered = end
+                # A rule's secret may start after its anchor ("-u ghp_...:pw"):
+                # anchors before it still get their look.
+                hidden = (start, end)
+                spans.append(hidden)
                 break
-        covered = 0
-        reverse = None
-        for pair in anchors.pairs.finditer(low):
-            if pair.start() < covered:
-                continue
-            if reverse is None:
-                reverse = text[::-1]
+        # key=value pairs, left to right.  A candidate that starts inside a
+        # value already read is dropped and the search resumes after that
+        # value (a candidate can reach over into the next key: "x=mysecret
+        # token=abc" must still find "token").
+        reverse = text[::-1]
+        find = anchors.pairs.search
+        pos = 0
+        while (pair := find(low, pos)) is not None:
             span = self._pair_value(text, reverse, pair.start(), pair.end("tail"), pair.end())
-            if span is not None:
-                covered = span[1]
+            if span is None:  # a plain key (or a URL's user info): its value is read on
+                pos = pair.end()
+                continue
+            if span[0] < span[1]:
+                spans.append(span)
+            pos = span[1]
+        if "--" in text:
+            find = anchors.dash.search
+            pos = 0
+            while (flag := find(low, pos)) is not None:
+                span = self._flag_value(text, flag.start(), flag.end())
+                if span is None:
+                    pos = flag.end()
+                    continue
                 if span[0] < span[1]:
                     spans.append(span)
-        if "--" in text:
-            covered = 0
-            for flag in anchors.dash.finditer(low):
-                if flag.start() < covered:
-                    continue
-                span = self._flag_value(text, flag.start(), flag.end())
-                if span is not None:
-                    covered = span[1]
-                    if span[0] < span[1]:
-                        spans.append(span)
+                pos = span[1]
         if not spans:
             return text
         spans.sort()
