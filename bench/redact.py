@@ -32,6 +32,7 @@ def inputs() -> dict[str, Any]:
     cases: dict[str, Any] = dict(adversarial())
     cases["2,000-key dict"] = {f"field_{i}": f"value {i} token={i}" for i in range(2000)}
     cases["2,000 secret keys"] = {f"password_{i}": f"p{i}" for i in range(2000)}
+    cases["key of 50,000 words"] = {"_".join(["a"] * 50_000) + "_password": "pw"}
     frames = "".join(
         f'  File "/srv/app/pipeline/stage_{i}.py", line {i * 7}, in run_{i}\n'
         f"    result = await client.generate(scene, attempt={i})\n"

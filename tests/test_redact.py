@@ -817,6 +817,14 @@ class TestAdversarial:
         assert f"://a:{R}@" == redact_secrets.redact(cases["at signs"])
         assert "sig=x" not in redact_secrets.redact(cases["signature pairs"] + "x")
 
+    def test_key_of_many_words(self) -> None:
+        """A key of 50,000 words is judged by its last words (not by every tail of it)."""
+        key = "_".join(["a"] * 50_000)
+
+        assert {f"{key}_password": R, key: "x"} == redact_secrets.redact(
+            {f"{key}_password": "pw", key: "x"}
+        )
+
     def test_many_keys(self) -> None:
         """A 2,000-key dict: every secret key and every secret in a value is found."""
         value = {f"field_{i}": f"value {i}" for i in range(2000)}

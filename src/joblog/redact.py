@@ -235,11 +235,13 @@ def _words(name: str) -> list[str]:
 class _KeyRule:
     """The key rule, compiled: which key names hold secrets (and which hold cookies)."""
 
-    __slots__ = ("allow", "compact", "nouns", "suffixes", "triggers")
+    __slots__ = ("allow", "compact", "longest", "nouns", "suffixes", "triggers")
 
     def __init__(self, nouns: Iterable[str], allow: Iterable[str]) -> None:
         self.nouns = frozenset(nouns)
         self.compact = {noun.replace("_", ""): noun for noun in self.nouns}
+        # Only a key's last words can name its secret: no more than the longest noun has.
+        self.longest = max(noun.count("_") + 1 for noun in self.nouns)
         self.suffixes = tuple(
             sorted(
                 c
@@ -263,10 +265,10 @@ class _KeyRule:
             words.pop()
         if len(words) == 1 and words[0] in _EXACT_KEYS:
             return _SECRET
+        words = words[-self.longest :]
         noun = None
         for i in range(len(words)):
-            tail = words[i:]
-            noun = self.compact.get("".join(tail))
+            noun = self.compact.get("".join(words[i:]))
             if noun is not None:
                 break
         if noun is None:
@@ -559,11 +561,12 @@ class _Anchors:
 
 
 def _lower(text: str) -> str:
-    """*text* lower-cased, one character for one (``str.lower`` may lengthen 'İ')."""
+    """*text* lower-cased, one character for one (anchors found in it are positions in *text*)."""
     low = text.lower()
-    if len(low) == len(text):
-        return low
-    return "".join([c if len(c.lower()) != 1 else c.lower() for c in text])
+    if len(low) != len(text):
+        # U+0130 ("İ") is the one character whose lower case is longer ("i̇").
+        low = text.replace("\u0130", "i").lower()
+    return low
 
 
 def _is_dataclass_instance(value: object) -> bool:
