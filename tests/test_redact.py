@@ -1073,6 +1073,8 @@ class TestFrontEnds:
 
         (event,) = output.events()
         assert f"keep me password={R}" == event["message"]
+        assert not handler.handle(log.makeRecord("x", 20, "f", 1, "drop", (), None))
+        assert handler.handle(log.makeRecord("x", 20, "f", 1, "kept", (), None))
 
     def test_job_json_formatter_in_dict_config(self) -> None:
         """JobJsonFormatter used on its own (dictConfig, no configure()) redacts by default."""
