@@ -22,7 +22,7 @@ from typing import IO, Any, Final
 
 import structlog
 
-from .redact import Redactor
+from .redact import Redactor, redact_secrets
 from .render import ConsoleRenderer, dumps, format_timestamp
 
 __all__ = ["configure"]
@@ -263,8 +263,6 @@ def _wants_color(stream: IO[Any]) -> bool:
 
 def _default_redactor() -> Processor | None:
     """The redaction processor ``redact=True`` stands for: :data:`joblog.redact_secrets`."""
-    from .redact import redact_secrets  # a Final module attribute: read it at call time
-
     return redact_secrets
 
 
