@@ -281,7 +281,7 @@ class _KeyRule:
 
 def _trigger_words(nouns: Iterable[str]) -> list[str]:
     """
-    Substrings that every secret key contains, for the free-text pre-check.
+    Substrings that every secret key contains: where a key=value pair may be in text.
 
     For a noun of several words any one of them is present in every key that
     matches it; the last word is used unless it is generic (``id``,
