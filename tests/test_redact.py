@@ -848,6 +848,8 @@ _SAFE = "bfgjmqvwxz0123456789 ,.!"
 safe_text = st.text(alphabet=_SAFE, max_size=20)
 scalars = st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | safe_text
 safe_keys = st.text(alphabet="bfgjmqvwxz", min_size=1, max_size=8)
+# Words that cannot spell any secret of the cases (no digits).
+prose = st.text(alphabet="bfgjmqvwxz ,.!", max_size=20)
 
 
 def containers(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
@@ -930,7 +932,7 @@ class TestProperties:
         assert before == value
 
     @settings(max_examples=200)
-    @given(st.sampled_from([c for c in TEXT_CASES if len(c.gone) == 1]), safe_text, safe_text)
+    @given(st.sampled_from([c for c in TEXT_CASES if len(c.gone) == 1]), prose, prose)
     def test_secret_in_any_text(self, case: Case, before: str, after: str) -> None:
         """A known secret shape surrounded by any text is still hidden."""
         assert case.gone[0] not in redact_secrets.redact(f"{before} {case.text} {after}")

@@ -1253,8 +1253,8 @@ class Redactor:
             scheme = _SCHEMES.match(text, start, end)
             if scheme is not None:
                 start = scheme.end()
-        if _NOT_A_VALUE.fullmatch(text, start, end):
-            return end, end  # read, nothing to hide
+        if _NOT_A_VALUE.fullmatch(text, start, end) or text.startswith(self._replacement, start):
+            return end, end  # read, nothing to hide (or hidden by an earlier pass)
         return start, end
 
 
