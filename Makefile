@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/emit.py
 	$(BIN)/python bench/asgi.py
 	$(BIN)/python bench/query.py
+	$(BIN)/python bench/redact.py
 
 clean:
 	rm -rf $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache .hypothesis build dist

@@ -21,6 +21,14 @@ Contenders:
       field) vs a bare Python function call with the same arguments
       (def f(event, /, *args, **fields): pass)
   (g) a sampled call below the level vs joblog's call below the level
+
+Redaction (issue 3):
+  (a0) as (a), redaction off (configure(redact=False)); a - a0 is redaction's cost
+  (a~) (a~0) as (a) and (a0), but attempt and duration change on every call,
+      so the numbers are never in the redactor's cache of clean values
+  (b') structlog as (b) plus a naive redaction processor (naive_redact below,
+      written for this benchmark: a recursive walk with a key set and one regex)
+  (d0) as (d), redaction off
 """
 
 from __future__ import annotations
@@ -28,18 +36,22 @@ from __future__ import annotations
 import argparse
 import gc
 import io
+import itertools
 import logging
 import os
+import re
 import statistics
 import sys
 import time
 from collections.abc import Callable
+from typing import Any
 
 import orjson
 import structlog
 from pythonjsonlogger.json import JsonFormatter
 
 import joblog
+from joblog import _config
 
 FIELDS = {
     "scene_number": 1,
@@ -119,6 +131,7 @@ def setup() -> dict[str, Callable[[], None]]:
         "e structlog call below level": e_structlog_disabled,
     }
     contenders.update(extra_contenders(jlog))
+    contenders.update(redaction_contenders(jlog, std_joblog, devnull_text, devnull_bytes))
     return contenders
 
 
@@ -149,6 +162,99 @@ def extra_contenders(jlog: joblog.BoundLogger) -> dict[str, Callable[[], None]]:
         "f sampled call, key=(field,), suppressed": f_keyed_suppressed,
         "f bare function call, same arguments": f_bare_call,
         "g sampled call below level": g_sampled_disabled,
+    }
+
+
+# ---------------------------------------------------------------------------
+# Redaction (issue 3)
+# ---------------------------------------------------------------------------
+
+#: Contenders measured with another joblog pipeline installed (redaction off).
+PIPELINES: dict[str, Any] = {}
+
+# The naive redaction processor of (b'): what a structlog user writes in ten
+# minutes.  Exact lower-case key names, one regex for a few token shapes, a
+# recursive walk that copies every dict and list.  Not joblog's rules.
+NAIVE_KEYS = frozenset(
+    {"password", "passwd", "secret", "token", "api_key", "apikey", "authorization", "cookie"}
+)
+NAIVE_PATTERN = re.compile(
+    r"(?i)bearer\s+\S+|eyJ[\w-]+\.[\w-]+\.[\w-]*|AKIA[A-Z0-9]{16}|(?:password|token|secret)=\S+"
+)
+
+
+def _naive(key: object, value: Any) -> Any:
+    if isinstance(key, str) and key.lower() in NAIVE_KEYS:
+        return "[REDACTED]"
+    if isinstance(value, str):
+        return NAIVE_PATTERN.sub("[REDACTED]", value)
+    if isinstance(value, dict):
+        return {k: _naive(k, v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_naive(None, v) for v in value]
+    return value
+
+
+def naive_redact(_: Any, __: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """The naive processor: every value walked, every string through the regex."""
+    return {key: _naive(key, value) for key, value in event_dict.items()}
+
+
+def redaction_contenders(
+    jlog: joblog.BoundLogger,
+    std_joblog: logging.Logger,
+    devnull_text: Any,
+    devnull_bytes: Any,
+) -> dict[str, Callable[[], None]]:
+    """(a0), (a~), (a~0), (b') and (d0): see the module docstring."""
+    off = _config.build_pipeline(level="info", renderer="json", stream=devnull_text, redact=False)
+    naive = structlog.wrap_logger(
+        structlog.BytesLogger(devnull_bytes),
+        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            naive_redact,
+            structlog.processors.JSONRenderer(serializer=orjson.dumps),
+        ],
+    ).bind()
+    fields = FIELDS
+    counter = itertools.count()
+
+    def a_joblog_off() -> None:
+        jlog.info("Scene details", **fields)
+
+    def b_structlog_naive() -> None:
+        naive.info("Scene details", **fields)
+
+    def d_stdlib_joblog_off() -> None:
+        std_joblog.info("Scene details", extra=fields)
+
+    def a_varying() -> None:
+        n = next(counter)
+        jlog.info(
+            "Scene details",
+            scene_number=1,
+            duration=5.0 + n % 997 / 1000,
+            prediction_id="kling-1",
+            model="kling-v1.6",
+            attempt=n,
+            video_url="s3://videos/job/scene-1.mp4",
+        )
+
+    off_names = (
+        "a0 joblog, redaction off",
+        "a~0 joblog, values vary, redaction off",
+        "d0 stdlib via joblog, redaction off",
+    )
+    PIPELINES.update(dict.fromkeys(off_names, off))
+    return {
+        "a0 joblog, redaction off": a_joblog_off,
+        "a~ joblog, values vary, redaction on": a_varying,
+        "a~0 joblog, values vary, redaction off": a_varying,
+        "b' structlog + naive redaction": b_structlog_naive,
+        "d0 stdlib via joblog, redaction off": d_stdlib_joblog_off,
     }
 
 
@@ -190,6 +296,46 @@ RATIOS = [
         "e joblog call below level",
         1.1,
     ),
+    (
+        "b'/ b  structlog + naive redaction vs fastest",
+        "b' structlog + naive redaction",
+        "b structlog fastest config",
+        None,
+    ),
+    (
+        "a / b' joblog vs structlog + naive redaction",
+        "a joblog (job bound, redaction on)",
+        "b' structlog + naive redaction",
+        None,
+    ),
+    (
+        "d0/ c  stdlib via joblog, redaction off",
+        "d0 stdlib via joblog, redaction off",
+        "c stdlib + python-json-logger",
+        None,
+    ),
+]
+
+DIFFS = [
+    # (label, with, without, target in ns): redaction's own cost per event
+    (
+        "a - a0    typical event",
+        "a joblog (job bound, redaction on)",
+        "a0 joblog, redaction off",
+        1000,
+    ),
+    (
+        "a~ - a~0  typical event, numbers vary",
+        "a~ joblog, values vary, redaction on",
+        "a~0 joblog, values vary, redaction off",
+        1000,
+    ),
+    (
+        "d - d0    stdlib record",
+        "d stdlib via joblog",
+        "d0 stdlib via joblog, redaction off",
+        1000,
+    ),
 ]
 
 
@@ -210,19 +356,34 @@ def measure(fn: Callable[[], None], calls: int) -> float:
 def run(rounds: int, calls: int) -> tuple[dict[str, float], dict[str, float]]:
     contenders = setup()
     names = list(contenders)
+    default = _config.current()
+
+    def measured(name: str, calls: int) -> float:
+        # A contender listed in PIPELINES runs with that pipeline installed.
+        _config.install(PIPELINES.get(name, default))
+        try:
+            return measure(contenders[name], calls)
+        finally:
+            _config.install(default)
+
     for name in names:  # warm-up: caches, first-use configuration
-        measure(contenders[name], 1000)
+        measured(name, 1000)
     per_round: dict[str, list[float]] = {name: [] for name in names}
     for r in range(rounds):
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
-            per_round[name].append(measure(contenders[name], calls))
+            per_round[name].append(measured(name, calls))
     medians = {name: statistics.median(costs) for name, costs in per_round.items()}
     ratios = {}
     for label, num, den, _target in RATIOS:
         if num in per_round and den in per_round:
             ratios[label] = statistics.median(
                 n / d for n, d in zip(per_round[num], per_round[den], strict=True)
+            )
+    for label, num, den, _target in DIFFS:
+        if num in per_round and den in per_round:
+            ratios[label] = statistics.median(
+                n - d for n, d in zip(per_round[num], per_round[den], strict=True)
             )
     return medians, ratios
 
@@ -236,9 +397,20 @@ def report(medians: dict[str, float], ratios: dict[str, float], out: io.TextIOBa
     width = max(len(r[0]) for r in RATIOS)
     out.write(f"{'ratio (median of per-round ratios)':<{width}}  value   target\n")
     for label, _num, _den, target in RATIOS:
+        if label not in ratios:
+            continue
+        if target is None:
+            out.write(f"{label:<{width}}  {ratios[label]:5.2f}x\n")
+            continue
+        verdict = "ok" if ratios[label] <= target else "MISSED"
+        out.write(f"{label:<{width}}  {ratios[label]:5.2f}x  <= {target}x  {verdict}\n")
+    out.write("\n")
+    width = max(len(d[0]) for d in DIFFS)
+    out.write(f"{'redaction cost (median of per-round differences)':<{width}}  ns/call  target\n")
+    for label, _num, _den, target_ns in DIFFS:
         if label in ratios:
-            verdict = "ok" if ratios[label] <= target else "MISSED"
-            out.write(f"{label:<{width}}  {ratios[label]:5.2f}x  <= {target}x  {verdict}\n")
+            verdict = "ok" if ratios[label] <= target_ns else "MISSED"
+            out.write(f"{label:<{width}}  {ratios[label]:7.0f}  <= {target_ns}  {verdict}\n")
 
 
 def main() -> int:

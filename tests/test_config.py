@@ -475,6 +475,18 @@ class TestRedactArgument:
         assert "abc" not in output.getvalue()
         assert "RuntimeError" == output.events()[0]["error_type"]
 
+    def test_processors_without_redaction(self, output: Output) -> None:
+        """With redaction off, extra processors still run and nothing else touches the event."""
+
+        def tag(_: Any, __: str, event: Any) -> Any:
+            event["tag"] = "password=visible-because-redaction-is-off"
+            return event
+
+        joblog.configure(renderer="json", stream=output, processors=[tag], redact=False)
+        joblog.get_logger("app").info("m")
+
+        assert "password=visible-because-redaction-is-off" == output.events()[0]["tag"]
+
     def test_redact_false_and_none(self, output: Output) -> None:
         """redact=False (or None) turns redaction off."""
         for off in (False, None):

@@ -25,13 +25,17 @@ from ._config import configure
 from ._logger import BoundLogger, get_logger
 from .asgi import RequestLoggingMiddleware, log_auth_failure
 from .context import bind, bind_job, carry_context, current_job_id, new_job_id
+from .redact import DEFAULT_KEYS, DEFAULT_PATTERNS, Redactor, redact_secrets
 from .sampling import sampled
 from .stages import stage
 from .stdlib import JobJsonFormatter
 
 __all__ = [
+    "DEFAULT_KEYS",
+    "DEFAULT_PATTERNS",
     "BoundLogger",
     "JobJsonFormatter",
+    "Redactor",
     "RequestLoggingMiddleware",
     "bind",
     "bind_job",
@@ -41,6 +45,7 @@ __all__ = [
     "get_logger",
     "log_auth_failure",
     "new_job_id",
+    "redact_secrets",
     "sampled",
     "stage",
     "testing",

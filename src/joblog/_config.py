@@ -22,6 +22,7 @@ from typing import IO, Any, Final
 
 import structlog
 
+from .redact import Redactor, redact_secrets
 from .render import ConsoleRenderer, dumps, format_timestamp
 
 __all__ = ["configure"]
@@ -75,7 +76,16 @@ class Pipeline:
     Immutable once built: :func:`configure` replaces the whole pipeline.
     """
 
-    __slots__ = ("binary", "level", "lock", "processors", "redactor", "renderer", "stream")
+    __slots__ = (
+        "_redact",
+        "binary",
+        "level",
+        "lock",
+        "processors",
+        "redactor",
+        "renderer",
+        "stream",
+    )
 
     def __init__(
         self,
@@ -90,6 +100,9 @@ class Pipeline:
         self.level = level
         self.processors = processors
         self.redactor = redactor
+        # An object's bound __call__ is cheaper to call than the object itself:
+        # redaction runs on every event, so that is worth a slot.
+        self._redact = redactor.__call__ if isinstance(redactor, Redactor) else redactor
         self.renderer = renderer
         self.stream = stream
         self.binary = binary
@@ -108,8 +121,8 @@ class Pipeline:
         try:
             for processor in self.processors:
                 event = processor(logger, method_name, event)
-            if self.redactor is not None:
-                event = self.redactor(logger, method_name, event)
+            if self._redact is not None:
+                event = self._redact(logger, method_name, event)
         except structlog.DropEvent:
             return None
         except Exception as exc:
@@ -126,10 +139,10 @@ class Pipeline:
             if final is None or captures:
                 return
             event = final
-        elif self.redactor is not None:
+        elif self._redact is not None:
             # The common case, inlined: no extra processors, nobody capturing.
             try:
-                event = self.redactor(logger, method_name, event)
+                event = self._redact(logger, method_name, event)
             except Exception as exc:
                 event = failure_event(exc)
         self.write(self.renderer(event))
@@ -252,8 +265,8 @@ def _wants_color(stream: IO[Any]) -> bool:
 
 
 def _default_redactor() -> Processor | None:
-    """The redaction processor ``redact=True`` stands for."""
-    return None
+    """The redaction processor ``redact=True`` stands for: :data:`joblog.redact_secrets`."""
+    return redact_secrets
 
 
 def build_pipeline(

@@ -31,18 +31,27 @@ STRUCTLOG_VARS: dict[str, Any] = _REGISTRY if _REGISTRY is not None else {"?": N
 _PREFIX_LEN = len("structlog_")
 
 
+# "structlog_<key>" -> the event's key for it ("fields.<key>" for a schema key).
+_EVENT_KEYS: dict[str, str] = {}
+
+
 def merge_structlog_context(event: MutableMapping[str, Any]) -> None:
     """Add what the application bound with ``structlog.contextvars`` (lowest precedence)."""
     if _REGISTRY is None:  # pragma: no cover - a structlog without the registry
-        bound = structlog.contextvars.get_contextvars()
-    else:
-        bound = {}
-        for name, var in list(_REGISTRY.items()):
-            value = var.get()
-            if value is not Ellipsis:
-                bound[name[_PREFIX_LEN:]] = value
-    for key, value in bound.items():
-        event.setdefault(f"fields.{key}" if key in SCHEMA_KEYS else key, value)
+        for key, value in structlog.contextvars.get_contextvars().items():
+            event.setdefault(f"fields.{key}" if key in SCHEMA_KEYS else key, value)
+        return
+    # One pass, names mapped once: this runs on every line while anything
+    # is bound with structlog.contextvars.
+    for name, var in list(_REGISTRY.items()):
+        value = var.get()
+        if value is not Ellipsis:
+            event_key = _EVENT_KEYS.get(name)
+            if event_key is None:
+                bare = name[_PREFIX_LEN:]
+                event_key = _EVENT_KEYS[name] = f"fields.{bare}" if bare in SCHEMA_KEYS else bare
+            if event_key not in event:
+                event[event_key] = value
 
 
 def normalize_exc_info(exc_info: object) -> ExcInfo | None:

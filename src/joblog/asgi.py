@@ -600,7 +600,7 @@ class RequestLoggingMiddleware:
             status=status or 500,
             latency_ms=_ms(start),
             response_size=size,
-            error_type=type(exc).__qualname__,
+            error_type=type(exc).__name__,
         )
 
     def _introduce(self, scope: Scope, fields: dict[str, Any]) -> None:
