@@ -1596,8 +1596,9 @@ class TestLogAuthFailure:
         log_auth_failure("invalid_token", **{field: value}, user_id="user-xyz")
 
         line = out.events()[0]
-        assert ("[REDACTED]", "user-xyz") == (line[field], line["user_id"])
-        assert value not in out.getvalue()
+        assert "[REDACTED]" in line[field]
+        assert "user-xyz" == line["user_id"]
+        assert value.split()[-1] not in out.getvalue()
 
     def test_a_token_passed_as_the_reason_is_not_logged(self, out: Output) -> None:
         """Even a token passed by mistake as the reason is not written."""

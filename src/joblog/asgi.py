@@ -25,6 +25,7 @@ from ._events import _REGISTRY
 from ._logged import mark_logged
 from ._logger import BoundLogger, get_logger
 from .context import SCHEMA_KEYS, _fields
+from .redact import redact_secrets
 
 __all__ = ["RequestLoggingMiddleware", "log_auth_failure"]
 
@@ -667,32 +668,6 @@ def _restore_structlog(saved: dict[str, Any]) -> None:
 # --------------------------------------------------------------------------
 
 _auth_log = get_logger(AUTH_LOGGER)
-# Field names that may hold a credential, compared without case or separators.
-_CREDENTIAL_WORDS: Final = (
-    "token",
-    "authorization",
-    "jwt",
-    "bearer",
-    "password",
-    "passwd",
-    "secret",
-    "credential",
-    "apikey",
-    "cookie",
-    "session",
-)
-_CREDENTIAL_VALUE: Final = re.compile(
-    r"(?i)\s*(?:bearer|basic)\s+\S|\s*eyJ[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\."
-)
-_NOT_ALNUM: Final = re.compile(r"[^a-z0-9]")
-REDACTED: Final = "[REDACTED]"
-
-
-def _is_credential(key: str, value: object) -> bool:
-    normalized = _NOT_ALNUM.sub("", key.lower())
-    if any(word in normalized for word in _CREDENTIAL_WORDS):
-        return True
-    return isinstance(value, str) and _CREDENTIAL_VALUE.match(value) is not None
 
 
 def log_auth_failure(reason: str, **fields: Any) -> None:
@@ -704,10 +679,11 @@ def log_auth_failure(reason: str, **fields: Any) -> None:
     :class:`RequestLoggingMiddleware` the line also carries the request's
     ``method``, ``path`` and ``client_ip`` (the proxy-aware one) unless
     *fields* gives them.  The token is never written: this function takes
-    none, and a field named like a credential (``token``,
-    ``authorization``, ``api_key``, …) or holding a ``Bearer``/``Basic``
-    credential or a JWT is replaced by ``"[REDACTED]"``, whatever the
-    redaction configuration.  Never raises.
+    none, and its fields go through the default :class:`~joblog.Redactor`
+    (``joblog.redact_secrets``) whatever the ``redact=`` configuration, so
+    a field named like a credential (``token``, ``authorization``,
+    ``api_key``, …) is replaced and a ``Bearer``/``Basic`` credential or a
+    JWT in any value is masked.  Never raises.
 
     Args:
         reason: why authentication failed: ``"missing_authorization"``,
@@ -721,9 +697,7 @@ def log_auth_failure(reason: str, **fields: Any) -> None:
             joblog.log_auth_failure("missing_authorization")
             raise HTTPException(401)
     """
-    event: dict[str, Any] = {"reason": REDACTED if _is_credential("", reason) else reason}
-    for key, value in fields.items():
-        event[key] = REDACTED if _is_credential(key, value) else value
+    event: dict[str, Any] = redact_secrets.redact({"reason": reason, **fields})
     current = _request.get()
     if current is not None:
         middleware, scope = current
