@@ -37,8 +37,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
-import structlog
 from asgi_correlation_id import CorrelationIdMiddleware
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -46,6 +44,7 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 import joblog
+from _baselines import structlog_fastest
 
 SKIP = ["GET /health", "GET /api/v1/jobs/{job_id}"]
 ITEMS = {"items": [{"id": 1, "name": "scene-1"}, {"id": 2, "name": "scene-2"}]}
@@ -154,18 +153,7 @@ def setup() -> dict[str, Call]:
     joblog.configure(renderer="json", stream=devnull_text, level="info")
     logging.getLogger("asgi_correlation_id").setLevel(logging.WARNING)
 
-    structlog.configure(
-        cache_logger_on_first_use=True,
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(serializer=orjson.dumps),
-        ],
-        logger_factory=structlog.BytesLoggerFactory(devnull_bytes),
-    )
-    slog = structlog.get_logger("access").bind()
+    slog = structlog_fastest(devnull_bytes, "access")
 
     bare = starlette_app()
     with_joblog = starlette_app()

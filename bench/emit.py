@@ -51,6 +51,7 @@ import structlog
 from pythonjsonlogger.json import JsonFormatter
 
 import joblog
+from _baselines import structlog_fastest
 from joblog import _config
 
 FIELDS = {
@@ -75,20 +76,7 @@ def setup() -> dict[str, Callable[[], None]]:
     std_joblog = logging.getLogger("bench.stdlib_joblog")
 
     # (b) structlog's fastest documented configuration.
-    structlog.configure(
-        cache_logger_on_first_use=True,
-        wrapper_class=structlog.make_filtering_bound_logger(logging.INFO),
-        processors=[
-            structlog.contextvars.merge_contextvars,
-            structlog.processors.add_log_level,
-            structlog.processors.TimeStamper(fmt="iso", utc=True),
-            structlog.processors.JSONRenderer(serializer=orjson.dumps),
-        ],
-        logger_factory=structlog.BytesLoggerFactory(devnull_bytes),
-    )
-    # A concrete logger, not the lazy module-level proxy: structlog's docs
-    # name this the fastest way to call it, so it is the baseline.
-    slog = structlog.get_logger("bench.structlog").bind()
+    slog = structlog_fastest(devnull_bytes, "bench.structlog")
 
     # (c) stdlib + python-json-logger, not propagating to joblog's root handler.
     std_pjl = logging.getLogger("bench.stdlib_pjl")

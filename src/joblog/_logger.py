@@ -174,19 +174,19 @@ class BoundLogger:
 
 
 _NAMES: Final = {10: "debug", 20: "info", 30: "warning", 40: "error", 50: "critical"}
-_METHODS: Final = {
-    name: (levelno, BoundLogger.__dict__[name])
-    for name, levelno in (
-        ("debug", 10),
-        ("info", 20),
-        ("warning", 30),
-        ("warn", 30),
-        ("error", 40),
-        ("exception", 40),
-        ("critical", 50),
-        ("fatal", 50),
-    )
-}
+#: Every level method (aliases included) and its level: what a class swaps
+#: for a no-op when its level is disabled (BoundLogger here, SampledLogger too).
+LEVEL_METHODS: Final = (
+    ("debug", 10),
+    ("info", 20),
+    ("warning", 30),
+    ("warn", 30),
+    ("error", 40),
+    ("exception", 40),
+    ("critical", 50),
+    ("fatal", 50),
+)
+_METHODS: Final = {name: (levelno, BoundLogger.__dict__[name]) for name, levelno in LEVEL_METHODS}
 
 
 def _nop(self: BoundLogger, event: object, /, *args: Any, **fields: Any) -> None:

@@ -51,7 +51,7 @@ import structlog.contextvars
 
 from . import _config
 from ._events import _REGISTRY
-from ._logger import BoundLogger, _emit, _nop
+from ._logger import LEVEL_METHODS, BoundLogger, _emit, _nop
 from .context import _fields
 from .render import safe_repr, safe_str
 
@@ -412,17 +412,7 @@ def _bound_fields(logger: Any, parent: Mapping[str, Any], fields: Mapping[str, A
 # -- disabled levels cost a no-op ---------------------------------------------
 
 _LEVEL_METHODS: Final = {
-    name: (levelno, SampledLogger.__dict__[name])
-    for name, levelno in (
-        ("debug", 10),
-        ("info", 20),
-        ("warning", 30),
-        ("warn", 30),
-        ("error", 40),
-        ("exception", 40),
-        ("critical", 50),
-        ("fatal", 50),
-    )
+    name: (levelno, SampledLogger.__dict__[name]) for name, levelno in LEVEL_METHODS
 }
 
 
