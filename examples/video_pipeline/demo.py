@@ -61,7 +61,8 @@ class Tee(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
-        if self._file is not None:
+        # Also called by IOBase.__del__ (Python 3.13), after the file is closed.
+        if self._file is not None and not self._file.closed:
             self._file.flush()
 
     def events(self) -> list[dict[str, Any]]:
