@@ -223,13 +223,24 @@ class TestLevels:
 
         assert ["w", "e"] == [e["message"] for e in out.events()]
 
-    def test_disabled_levels_are_no_ops_on_the_class(self) -> None:
-        """A disabled level is swapped for a no-op method (the cheap path)."""
-        joblog.configure(level="error", stream=_Sink())
-        assert BoundLogger.info is not BoundLogger.error
-        assert BoundLogger.info.__doc__ == "Disabled level: does nothing."
-        joblog.configure(level="debug", stream=_Sink())
-        assert BoundLogger.info.__doc__ == "Log *event* at ``info``."
+    def test_disabled_calls_do_no_work(self) -> None:
+        """A call below the level runs nothing: no processor sees it; re-enabling restores it."""
+        seen: list[str] = []
+
+        def record(_: Any, __: str, event: Any) -> Any:
+            seen.append(event["message"])
+            return event
+
+        joblog.configure(level="error", stream=_Sink(), processors=[record])
+        log = joblog.get_logger("app")
+        log.debug("d")
+        log.info("i")
+        log.warning("w")
+        log.exception("x")
+        joblog.configure(level="debug", stream=_Sink(), processors=[record])
+        log.debug("d2")
+
+        assert ["x", "d2"] == seen
 
 
 class _Sink:

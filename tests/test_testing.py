@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import pytest
 import structlog
 
 import joblog
@@ -72,9 +73,14 @@ class TestCaptureLogs:
 
 
 class TestResetDefaults:
-    def test_undoes_configure(self, configured: Any) -> None:
-        """reset_defaults() removes joblog's root handler and restores the root level."""
-        configured(level="debug")
+    def test_undoes_configure(
+        self,
+        configured: Any,
+        capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch,
+    ) -> None:
+        """reset_defaults() drops joblog's handler, the root level, and the level itself."""
+        configured(level="error")
         reset_defaults()
 
         root = logging.getLogger()
@@ -82,4 +88,7 @@ class TestResetDefaults:
             root.level,
             [h for h in root.handlers if type(h).__name__ == "JoblogHandler"],
         )
-        assert joblog.BoundLogger.debug.__doc__ == "Log *event* at ``debug``."
+        # Unconfigured again: the defaults (here $JOBLOG_LEVEL) decide, not level="error".
+        monkeypatch.setenv("JOBLOG_LEVEL", "debug")
+        joblog.get_logger("app").debug("shown after reset")
+        assert "shown after reset" in capsys.readouterr().out

@@ -318,10 +318,10 @@ def _value_text(value: object) -> str:
 def _nice_step(total: float) -> float:
     rough = total / 8
     magnitude = 10 ** math.floor(math.log10(rough)) if rough > 0 else 1
-    for factor in (1, 2, 5, 10):
+    for factor in (1, 2, 5):
         if rough <= factor * magnitude:
             return float(factor * magnitude)
-    return float(10 * magnitude)  # pragma: no cover - the loop always returns
+    return float(10 * magnitude)
 
 
 def render_html(trace: Trace) -> str:
