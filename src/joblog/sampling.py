@@ -32,6 +32,13 @@ Design notes, in one place:
   sampler's class are swapped for the same no-op at configure time.
 * A suppressed call keeps its arguments and a copy of its context (O(1) in
   CPython), so a flushed line is the call itself, with its ``job_id``.
+* Every sampler is remembered weakly, so :func:`joblog.flush` (run at
+  interpreter exit, and by :func:`joblog.cancel_jobs`) can write the calls
+  held back by samplers whose ``with`` block never ended.
+* While a ``with`` block runs, the sampler is the context's *active* sampler
+  (:func:`active_sampler`): the httpx integration samples the block's HTTP
+  lines with it.  The active samplers are a tuple in a ContextVar, changed
+  without tokens, so one sampler entered by many tasks at once stays right.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ import math
 import sys
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from types import TracebackType
@@ -55,7 +63,7 @@ from ._logger import LEVEL_METHODS, BoundLogger, _emit, _nop
 from .context import _fields
 from .render import safe_repr, safe_str
 
-__all__ = ["DEFAULT_MAX_KEYS", "SampledLogger", "sampled"]
+__all__ = ["DEFAULT_MAX_KEYS", "SampledLogger", "active_sampler", "flush_samplers", "sampled"]
 
 #: The default cap on the number of keys one sampler remembers.
 DEFAULT_MAX_KEYS: Final = 10_000
@@ -65,6 +73,13 @@ _MISSING: Final = object()
 _PLAIN: Final = frozenset({str, int, float, bool, type(None)})
 _get_bound = _fields.get
 _copy_context = contextvars.copy_context
+
+# The samplers whose `with` blocks are running in this context, innermost last.
+_active: contextvars.ContextVar[tuple[SampledLogger, ...]] = contextvars.ContextVar(
+    "joblog_active_samplers", default=()
+)
+# Every sampler alive, for flush_samplers().
+_live: weakref.WeakSet[_Sampler] = weakref.WeakSet()
 
 # A call not shown yet: (sampled logger, levelno, level, event, args, fields, context).
 _Pending = tuple[
@@ -95,6 +110,7 @@ class _Sampler:
     """
 
     __slots__ = (
+        "__weakref__",
         "clock",
         "every",
         "evicted",
@@ -240,6 +256,7 @@ class SampledLogger:
     # -- context manager --------------------------------------------------
 
     def __enter__(self) -> SampledLogger:
+        _active.set((*_active.get(), self))
         return self
 
     def __exit__(
@@ -248,10 +265,10 @@ class SampledLogger:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._flush()
+        self._leave()
 
     async def __aenter__(self) -> SampledLogger:
-        return self
+        return self.__enter__()
 
     async def __aexit__(
         self,
@@ -259,21 +276,47 @@ class SampledLogger:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._leave()
+
+    def _leave(self) -> None:
+        # Remove this sampler's innermost entry from this context's stack.
+        # No token: a token set in another task's context could not be reset here.
+        stack = _active.get()
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i] is self:
+                _active.set(stack[:i] + stack[i + 1 :])
+                break
         self._flush()
+
+    def _with_logger(self, logger: Any) -> SampledLogger:
+        """A sampled *logger* counted by this sampler (the httpx integration's lines)."""
+        return _wrap(logger, self._sampler, _bound_fields(logger, {}, {}))
 
     # -- internals --------------------------------------------------------
 
     def _sample(
-        self, levelno: int, level: str, event: object, args: tuple[Any, ...], fields: dict[str, Any]
+        self,
+        levelno: int,
+        level: str,
+        event: object,
+        args: tuple[Any, ...],
+        fields: dict[str, Any],
+        key: Hashable = None,
     ) -> None:
-        """Count the call under its key; write it if it is shown.  The hot path."""
+        """
+        Count the call under its key; write it if it is shown.  The hot path.
+
+        *key* replaces the sampler's own key of the call (the httpx
+        integration keys a request by its method, host and path).
+        """
         sampler = self._sampler
         try:
             enabled = self._enabled
             if enabled is not None and not enabled(levelno):
                 return
-            text = event if type(event) is str else safe_str(event)
-            key = (levelno, text, *self._key_values(fields)) if sampler.key else (levelno, text)
+            if key is None:
+                text = event if type(event) is str else safe_str(event)
+                key = (levelno, text, *self._key_values(fields)) if sampler.key else (levelno, text)
             if "exc_info" in fields and fields["exc_info"] is True:
                 # Resolve it now: a flushed call is written outside the except block.
                 fields["exc_info"] = sys.exc_info()
@@ -546,6 +589,8 @@ def sampled(
     sampler = _Sampler(
         every=every_n, interval=seconds, first=first_n, key=names, clock=clock, max_keys=cap
     )
+    _live.add(sampler)
+    _at_exit.register()
     return _wrap(logger, sampler, _bound_fields(logger, {}, {}))
 
 
@@ -555,3 +600,47 @@ def _wrap(logger: Any, sampler: _Sampler, bound: Mapping[str, Any]) -> SampledLo
     # structlog's filtering loggers say which levels they drop; others filter themselves.
     enabled = getattr(logger, "is_enabled_for", None)
     return SampledLogger(logger, sampler, bound, enabled if callable(enabled) else None)
+
+
+def active_sampler() -> SampledLogger | None:
+    """The innermost sampler whose ``with`` block is running in this context, or ``None``."""
+    stack = _active.get()
+    return stack[-1] if stack else None
+
+
+def flush_samplers() -> None:
+    """
+    Write, for every live sampler, each key's last call not shown (as on exit).
+
+    The samplers then start afresh.  Lines + ``suppressed`` still add up to
+    the calls.  Never raises.
+    """
+    for sampler in list(_live):
+        try:
+            pending = sampler.drain()
+        except Exception as exc:  # pragma: no cover - drain only touches its own state
+            _config.report_internal_error(exc)
+            continue
+        for call, suppressed in pending:
+            _deliver_pending(call, suppressed)
+
+
+class _AtExit:
+    """Registers :func:`joblog.flush` with :mod:`atexit` once, on first use, never at import."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def register(self) -> None:
+        if not self.done:
+            self.done = True
+            import atexit
+
+            from .jobs import flush
+
+            atexit.register(flush)
+
+
+_at_exit: Final = _AtExit()
