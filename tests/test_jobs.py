@@ -270,15 +270,11 @@ class TestDecorator:
         with pytest.raises(ValueError, match="no input"):
             nightly(True)
         assert {"job-nightly"} == {e["job_id"] for e in out.events()}
-        assert ["completed", "processing", "failed"] == [s for *_, s in lifecycle(out.events())][
-            1:
-        ]
+        assert ["completed", "processing", "failed"] == [s for *_, s in lifecycle(out.events())][1:]
 
 
 class TestCancelJobs:
-    def test_cancels_running_jobs_and_writes_their_final_state(
-        self, configured: Configure
-    ) -> None:
+    def test_cancels_running_jobs_and_writes_their_final_state(self, configured: Configure) -> None:
         """Each running job writes `Job cancelled`; its sampler flushes the last poll."""
         out = configured(stdlib=False)
         log = joblog.get_logger("app")

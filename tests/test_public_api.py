@@ -49,6 +49,7 @@ def test_all_is_exactly_the_public_api() -> None:
     [
         "asgi",
         "context",
+        "httpx",
         "jobs",
         "redact",
         "render",

@@ -1226,3 +1226,14 @@ class TestActiveSampler:
         contextvars.copy_context().run(plog.__enter__)
         plog.__exit__(None, None, None)
         assert sampling.active_sampler() is None
+
+    def test_exit_out_of_order(self) -> None:
+        """Leaving an outer sampler before the inner one removes the outer one only."""
+        log = joblog.get_logger("app")
+        outer, inner = sampled(log, every=2), sampled(log, every=2)
+        outer.__enter__()
+        inner.__enter__()
+        outer.__exit__(None, None, None)
+        assert sampling.active_sampler() is inner
+        inner.__exit__(None, None, None)
+        assert sampling.active_sampler() is None
