@@ -211,8 +211,8 @@ class _Call:
             self._logger.warning("HTTP request failed", **fields)
         elif self._sampler is not None:
             key = ("HTTP request", fields["method"], fields["host"], fields["path"])
-            self._sampler._with_logger(self._logger)._sample(
-                20, "info", "HTTP request", (), fields, key
+            self._sampler._with_logger(self._logger).info(
+                sampling.Keyed("HTTP request", key), **fields
             )
         else:
             self._logger.info("HTTP request", **fields)
