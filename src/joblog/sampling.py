@@ -203,6 +203,7 @@ def _sampling_method(levelno: int, level: str) -> Callable[..., None]:
             enabled = self._enabled
             if enabled is not None and not enabled(levelno):
                 return
+            key: Hashable
             if type(event) is str:
                 key = (
                     (levelno, event, *self._key_values(fields)) if sampler.key else (levelno, event)
