@@ -186,6 +186,24 @@ class TestLines:
             (e["level"], e["status"], e["error_type"]) for e in calls(out)
         ]
 
+    def test_response_built_with_its_content(self, configured: Configure) -> None:
+        """A response that arrives already read (MockTransport) is logged at once."""
+        out = configured(level="info")
+
+        def handler(request: httpx.Request) -> httpx.Response:
+            return httpx.Response(200, json={"state": "processing"})
+
+        with httpx.Client(transport=LoggingTransport(httpx.MockTransport(handler))) as client:
+            client.get("http://vendor.example/v1/a")
+
+        async def main() -> None:
+            transport = AsyncLoggingTransport(httpx.MockTransport(handler))
+            async with httpx.AsyncClient(transport=transport) as client:
+                await client.get("http://vendor.example/v1/b")
+
+        asyncio.run(main())
+        assert [("/v1/a", 200), ("/v1/b", 200)] == [(e["path"], e["status"]) for e in calls(out)]
+
     def test_custom_logger(self, configured: Configure, vendor: str) -> None:
         """logger= names the lines' logger."""
         out = configured(level="info")

@@ -311,7 +311,11 @@ class LoggingTransport(httpx.BaseTransport):
             call.finish()
             raise
         call.responded(response)
-        response.stream = _LoggedStream(response.stream, call)  # type: ignore[arg-type]
+        if response.is_closed:
+            # Built with its content (httpx.MockTransport, say): nothing left to read.
+            call.finish()
+        else:
+            response.stream = _LoggedStream(response.stream, call)  # type: ignore[arg-type]
         return response
 
     def close(self) -> None:
@@ -353,7 +357,11 @@ class AsyncLoggingTransport(httpx.AsyncBaseTransport):
             call.finish()
             raise
         call.responded(response)
-        response.stream = _AsyncLoggedStream(response.stream, call)  # type: ignore[arg-type]
+        if response.is_closed:
+            # Built with its content (httpx.MockTransport, say): nothing left to read.
+            call.finish()
+        else:
+            response.stream = _AsyncLoggedStream(response.stream, call)  # type: ignore[arg-type]
         return response
 
     async def aclose(self) -> None:
