@@ -49,7 +49,7 @@ async def run_job(
     """Generate the video; record the outcome on *job*. Never raises but for cancellation."""
     job.status = "processing"
     try:
-        async with joblog.job(job.job_id, user_id=job.user_id):
+        async with joblog.job(job.job_id):
             job.video_key = await _generate(job, request, adapters, settings)
         job.status = "completed"
     except asyncio.CancelledError:
@@ -65,7 +65,8 @@ async def _generate(
     job: Job, request: GenerateRequest, adapters: Adapters, settings: Settings
 ) -> str:
     started = time.monotonic()
-    log.info("Starting fully async generation")
+    # user_id on this line only, as in the architecture's trace.
+    log.info("Starting fully async generation", user_id=job.user_id)
     async with joblog.stage(
         "script", start="Generating script with GPT-4o", done="Script generated successfully"
     ) as script_stage:
