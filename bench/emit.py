@@ -124,31 +124,46 @@ def setup() -> dict[str, Callable[[], None]]:
 
 
 def extra_contenders(jlog: joblog.BoundLogger) -> dict[str, Callable[[], None]]:
-    """Contenders other modules add: the sampler's suppressed and disabled calls."""
-    fields = FIELDS
+    """
+    Contenders other modules add: the sampler's suppressed and disabled calls.
+
+    The suppressed-call baseline is what a polling loop's call would cost if
+    it did nothing: ``def f(event, **kw): return None`` with the two keyword
+    fields a poll passes (``scene``, ``attempt``); the six-field variants use
+    the event of (a).
+    """
+    six = FIELDS
     # every=10**9: after warm-up every call is counted and suppressed, none written.
     plog = joblog.sampled(jlog, every=10**9)
-    keyed = joblog.sampled(jlog, every=10**9, key=("scene_number",))
+    keyed = joblog.sampled(jlog, every=10**9, key=("scene",))
 
-    def bare(event: object, /, *args: object, **fields: object) -> None:
-        pass
+    def bare(event: object, **kw: object) -> None:
+        return None
 
     def f_sampled_suppressed() -> None:
-        plog.info("Kling still processing", **fields)
+        plog.info("Kling still processing", scene=1, attempt=12)
 
     def f_keyed_suppressed() -> None:
-        keyed.info("Kling still processing", **fields)
+        keyed.info("Kling still processing", scene=1, attempt=12)
 
     def f_bare_call() -> None:
-        bare("Kling still processing", **fields)
+        bare("Kling still processing", scene=1, attempt=12)
+
+    def f_sampled_suppressed_six() -> None:
+        plog.info("Kling still processing", **six)
+
+    def f_bare_call_six() -> None:
+        bare("Kling still processing", **six)
 
     def g_sampled_disabled() -> None:
-        plog.debug("Kling still processing", **fields)
+        plog.debug("Kling still processing", **six)
 
     return {
         "f sampled call, suppressed": f_sampled_suppressed,
         "f sampled call, key=(field,), suppressed": f_keyed_suppressed,
         "f bare function call, same arguments": f_bare_call,
+        "f6 sampled call, six fields, suppressed": f_sampled_suppressed_six,
+        "f6 bare function call, six fields": f_bare_call_six,
         "g sampled call below level": g_sampled_disabled,
     }
 

@@ -8,6 +8,7 @@ architecture document's example trace.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sys
 import time
@@ -27,6 +28,7 @@ from video_pipeline import demo  # noqa: E402
 from video_pipeline.app import create_app  # noqa: E402
 from video_pipeline.auth import make_token  # noqa: E402
 from video_pipeline.settings import Settings  # noqa: E402
+from video_pipeline.vendor import PROCESSING_POLLS, create_vendor  # noqa: E402
 
 PIPELINE = "video_pipeline.pipeline"
 BODY = {"prompt": "A lighthouse at dawn", "num_scenes": 2, "duration": 5}
@@ -65,11 +67,23 @@ class Service:
         return [e for e in self.events() if e.get("job_id") == job_id]
 
 
+@pytest.fixture(scope="module")
+def vendor() -> Iterator[str]:
+    with demo.Server(create_vendor(0.001)) as server:
+        yield server.url
+
+
 @pytest.fixture
-def service(tmp_path: Path) -> Iterator[Service]:
+def settings(tmp_path: Path, vendor: str) -> Settings:
+    return Settings(
+        time_scale=0.001, storage_dir=tmp_path, allow_simulation=True, vendor_url=vendor
+    )
+
+
+@pytest.fixture
+def service(settings: Settings) -> Iterator[Service]:
     tee = demo.Tee(None)
-    settings = Settings(time_scale=0.001, storage_dir=tmp_path, allow_simulation=True)
-    joblog.configure(renderer="json", level="debug", stream=tee)  # type: ignore[arg-type]
+    joblog.configure(renderer="json", level="debug", stream=tee, silence=demo.QUIET)  # type: ignore[arg-type]
     with demo.Server(create_app(settings)) as server, httpx.Client(base_url=server.url) as client:
         yield Service(client, tee, settings)
 
@@ -98,6 +112,10 @@ class TestSuccessfulJob:
             return lines.index(event)
 
         start = one("Starting fully async generation", user_id="user-xyz")
+        job_lines = [e for e in service.job_lines(job_id) if e["logger"] == "joblog.jobs"]
+        assert [("Job started", "processing"), ("Job completed", "completed")] == [
+            (e["message"], e["status"]) for e in job_lines
+        ]
         script_start = one("Generating script with GPT-4o")
         script_done = one("Script generated successfully")
         details = [one("Scene details", scene_number=n, duration=5) for n in (1, 2)]
@@ -136,7 +154,13 @@ class TestSuccessfulJob:
         job_id = service.start_job(kling_503={"2": 1})
         assert "completed" == service.wait(job_id)["status"]
 
-        (retry,) = [e for e in service.job_lines(job_id) if e["level"] == "warning"]
+        (refused,) = [e for e in service.job_lines(job_id) if e["message"] == "HTTP request failed"]
+        assert ("warning", 503, 2) == (refused["level"], refused["status"], refused["scene"])
+        (retry,) = [
+            e
+            for e in service.job_lines(job_id)
+            if e["level"] == "warning" and e["logger"] == PIPELINE
+        ]
         assert ("Kling API error, retrying", 2, 1, 503) == (
             retry["message"],
             retry["scene"],
@@ -155,20 +179,47 @@ class TestSuccessfulJob:
         )
 
     def test_every_line_of_the_job_carries_its_id(self, service: Service) -> None:
-        """Adapters log with plain logging and no job id, yet their lines carry it."""
+        """Adapters take no job id, yet their lines and their HTTP calls' lines carry it."""
         job_id = service.start_job()
         service.wait(job_id)
         lines = service.job_lines(job_id)
 
-        adapters = {e["logger"] for e in lines if e["logger"].startswith("video_pipeline.adapters")}
+        assert "video_pipeline.adapters.s3" in {e["logger"] for e in lines}
+        calls = {
+            (e["method"], e["path"].rsplit("/", 1)[0]) for e in lines if e["logger"] == "httpx"
+        }
         assert {
-            "video_pipeline.adapters.gpt",
-            "video_pipeline.adapters.kling",
-            "video_pipeline.adapters.minimax",
-            "video_pipeline.adapters.s3",
-        } <= adapters
-        pipeline_lines = [e for e in service.events() if e["logger"].startswith("video_pipeline")]
+            ("POST", "/openai/v1/chat"),
+            ("POST", "/kling/v1/videos"),
+            ("GET", "/kling/v1/videos"),
+            ("POST", "/minimax/v1"),
+        } == calls
+        vendor_calls = [e for e in service.events() if e["message"].startswith("HTTP request")]
+        pipeline_lines = [
+            e for e in service.events() if e["logger"].startswith("video_pipeline")
+        ] + vendor_calls
         assert all(e.get("job_id") == job_id for e in pipeline_lines)
+
+    def test_vendor_calls_are_logged_once_and_polls_sampled(self, service: Service) -> None:
+        """One line per call (httpx's own not repeated); status polls follow the poll lines."""
+        job_id = service.start_job()
+        service.wait(job_id)
+        lines = service.job_lines(job_id)
+
+        vendor = service.settings.vendor_url
+        assert [] == [
+            e
+            for e in service.events()
+            if e["message"].startswith("HTTP Request:") and vendor in e["message"]
+        ]
+        polls = [e for e in lines if e["logger"] == "httpx" and e["method"] == "GET"]
+        # 12 "processing" answers and the one that says the video is ready, per scene:
+        # the 12th shown (suppressed 11) and the last flushed when the loop ends.
+        assert [(11, 200), (11, 200), (0, 200), (0, 200)] == sorted(
+            ((e["suppressed"], e["status"]) for e in polls), reverse=True
+        )
+        assert 2 * (PROCESSING_POLLS + 1) == len(polls) + sum(e["suppressed"] for e in polls)
+        assert all(isinstance(e["latency_ms"], float) for e in polls)
 
     def test_files_are_written(self, service: Service) -> None:
         """The S3 stand-in writes real files under the storage folder."""
@@ -195,9 +246,12 @@ class TestFailedJob:
         (failed,) = [e for e in service.job_lines(job_id) if e.get("status") == "failed"]
         assert (
             "error",
-            "Video generation failed",
+            "Job failed",
             "Minimax API error: 422 voice_id not found",
-        ) == (failed["level"], failed["message"], failed["error_message"])
+            "PermanentAPIError",
+        ) == (failed["level"], failed["message"], failed["error_message"], failed["error_type"])
+        (call,) = [e for e in service.job_lines(job_id) if e.get("path") == "/minimax/v1/t2a_v2"]
+        assert ("info", 422) == (call["level"], call["status"])
         assert "Video generation complete" not in messages(service.job_lines(job_id))
 
     def test_a_failing_scene_cancels_its_sibling(self, service: Service) -> None:
@@ -209,6 +263,25 @@ class TestFailedJob:
         assert ["Kling API error: 422 prompt rejected by safety filter"] == [
             e["error_message"] for e in failed
         ]
+
+
+class TestShutdown:
+    def test_stopping_the_server_cancels_running_jobs(self, settings: Settings) -> None:
+        """A job still polling when the server stops writes `Job cancelled` and its last poll."""
+        slow = dataclasses.replace(settings, time_scale=0.05)
+        tee = demo.Tee(None)
+        joblog.configure(renderer="json", level="debug", stream=tee, silence=demo.QUIET)  # type: ignore[arg-type]
+        with demo.Server(create_app(slow)) as server, httpx.Client(base_url=server.url) as client:
+            service = Service(client, tee, slow)
+            job_id = service.start_job()
+            deadline = time.monotonic() + 30
+            while not any(e.get("prediction_id") for e in service.job_lines(job_id)):
+                assert time.monotonic() < deadline
+                time.sleep(0.01)
+        lines = service.job_lines(job_id)
+        (cancelled,) = [e for e in lines if e["message"] == "Job cancelled"]
+        assert ("warning", "cancelled") == (cancelled["level"], cancelled["status"])
+        assert "Job completed" not in messages(lines)
 
 
 class TestRequests:

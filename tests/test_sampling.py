@@ -1184,3 +1184,56 @@ class TestDocs:
         examples = doc_examples()
         assert len(examples) >= 5
         assert sum(1 for _, output in examples if output) >= 4
+
+
+class TestActiveSampler:
+    def test_with_block_makes_it_the_active_sampler(self) -> None:
+        """Inside `with`, the sampler is active; nested blocks stack; exit restores."""
+        log = joblog.get_logger("app")
+        outer, inner = sampled(log, every=2), sampled(log, every=3)
+        assert sampling.active_sampler() is None
+        with outer:
+            assert sampling.active_sampler() is outer
+            with inner:
+                assert sampling.active_sampler() is inner
+                with outer:
+                    assert sampling.active_sampler() is outer
+                assert sampling.active_sampler() is inner
+            assert sampling.active_sampler() is outer
+        assert sampling.active_sampler() is None
+
+    @pytest.mark.anyio
+    async def test_one_sampler_entered_by_many_tasks(self) -> None:
+        """Tasks entering and leaving one shared sampler in any order each see it right."""
+        shared = sampled(joblog.get_logger("app"), every=2)
+        seen: list[bool] = []
+
+        async def loop(delay: int) -> None:
+            async with shared:
+                for _ in range(delay):
+                    await asyncio.sleep(0)
+                seen.append(sampling.active_sampler() is shared)
+            seen.append(sampling.active_sampler() is None)
+
+        await asyncio.gather(*(loop(d) for d in (3, 1, 2)))
+        assert [True] * 6 == seen
+
+    def test_exit_in_a_context_it_was_not_entered_in(self) -> None:
+        """Leaving a sampler this context never entered changes nothing here, and flushes."""
+        import contextvars
+
+        plog = sampled(joblog.get_logger("app"), every=2)
+        contextvars.copy_context().run(plog.__enter__)
+        plog.__exit__(None, None, None)
+        assert sampling.active_sampler() is None
+
+    def test_exit_out_of_order(self) -> None:
+        """Leaving an outer sampler before the inner one removes the outer one only."""
+        log = joblog.get_logger("app")
+        outer, inner = sampled(log, every=2), sampled(log, every=2)
+        outer.__enter__()
+        inner.__enter__()
+        outer.__exit__(None, None, None)
+        assert sampling.active_sampler() is inner
+        inner.__exit__(None, None, None)
+        assert sampling.active_sampler() is None

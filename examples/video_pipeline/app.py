@@ -13,6 +13,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -20,6 +21,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 import joblog
+import joblog.httpx
 
 from .adapters import Adapters, Faults, make_adapters
 from .auth import authenticate
@@ -33,7 +35,7 @@ __all__ = ["SKIP", "create_app"]
 #: (every 30 s) and clients polling job status (every 5–10 s).
 SKIP = ["GET /health", "GET /api/v1/jobs/{job_id}"]
 
-AdapterFactory = Callable[[Settings, Faults], Adapters]
+AdapterFactory = Callable[[Settings, httpx.AsyncClient, Faults], Adapters]
 
 
 def create_app(
@@ -42,6 +44,12 @@ def create_app(
     """Build the service. Logging is configured by the caller (``joblog.configure()``)."""
     settings = settings or Settings.from_env()
     store = JobStore()
+    # One client for every vendor call: its transport logs each call once, and
+    # sends job and request ids only to the hosts in settings.propagate_to.
+    vendors = httpx.AsyncClient(
+        transport=joblog.httpx.AsyncLoggingTransport(propagate_to=settings.propagate_to),
+        timeout=30,
+    )
 
     async def health(_: Request) -> Response:
         return JSONResponse({"status": "ok"})
@@ -54,11 +62,11 @@ def create_app(
 
         job = Job(joblog.new_job_id(), user_id)
         store.add(job)
-        # The task copies the context when it is created: binding the job id
-        # here is the one place it is bound for the whole job.
+        # Bound here too, so the request's own lines (and `Request completed`)
+        # carry the job id; the task runs the job itself in joblog.job().
         with joblog.bind_job(job.job_id):
             task = asyncio.create_task(
-                run_job(job, job_request, adapters(settings, faults), settings)
+                run_job(job, job_request, adapters(settings, vendors, faults), settings)
             )
         store.track(task)
         return JSONResponse({"job_id": job.job_id, "status": job.status}, status_code=202)
@@ -79,7 +87,10 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         yield
-        await store.cancel_all()
+        # Servers stop without cancelling background tasks: cancel the running
+        # jobs so each writes its `Job cancelled` line and its polls' last state.
+        await joblog.cancel_jobs(timeout=10)
+        await vendors.aclose()
 
     app = Starlette(
         routes=[

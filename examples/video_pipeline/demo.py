@@ -1,16 +1,17 @@
 """
 The reference pipeline, end to end: ``python examples/video_pipeline/demo.py [--log-file PATH]``.
 
-Starts the service under uvicorn on 127.0.0.1 (a free port) with joblog
-writing JSON lines at debug level, then acts as a client with httpx:
+Starts the fake vendor (GPT-4o, Kling, Minimax) and the service under uvicorn
+on 127.0.0.1 (free ports) with joblog writing JSON lines at debug level, then
+acts as a client with httpx:
 
 1. ``GET /health`` (the load balancer: not logged);
 2. ``POST /api/v1/generate`` without a token, then with an expired one
    (two "Authentication failed" warnings, no token text anywhere);
 3. a job that succeeds: two scenes in parallel, Kling answering 503 once for
    scene 2 (a retry warning);
-4. a job that fails: Minimax rejects the narration (one "Video generation
-   failed" error with ``status="failed"``);
+4. a job that fails: Minimax rejects the narration (one "Job failed" error
+   with ``status="failed"``);
 5. polls both jobs' status until they finish (status polling: not logged);
 
 then shuts the server down and prints the successful job's trace in the
@@ -23,7 +24,6 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import socket
 import sys
 import tempfile
 import threading
@@ -32,7 +32,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 import httpx
-import uvicorn
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -40,9 +39,15 @@ import joblog
 from joblog.render import ConsoleRenderer
 from video_pipeline.app import create_app
 from video_pipeline.auth import make_token
+from video_pipeline.serving import Server
 from video_pipeline.settings import Settings
+from video_pipeline.vendor import create_vendor
+
+__all__ = ["DONE", "QUIET", "Server", "Tee", "job_trace", "main", "run_scenario"]
 
 DONE = ("completed", "failed", "cancelled")
+#: Loggers kept at warning: the access log (the middleware writes its own) and httpcore.
+QUIET = ("uvicorn.access", "httpcore")
 
 
 class Tee(io.TextIOBase):
@@ -68,32 +73,6 @@ class Tee(io.TextIOBase):
     def events(self) -> list[dict[str, Any]]:
         with self._lock:
             return [json.loads(line) for line in self.lines]
-
-
-class Server:
-    """uvicorn serving *app* in a background thread on a free 127.0.0.1 port."""
-
-    def __init__(self, app: Any) -> None:
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
-        # log_config=None: uvicorn leaves logging alone, its lines go through joblog.
-        self._server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="on"))
-        self._thread = threading.Thread(target=self._server.run, args=([self._socket],))
-
-    def __enter__(self) -> Server:
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the server did not start")
-            time.sleep(0.01)
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._server.should_exit = True
-        self._thread.join(timeout=10)
-        self._socket.close()
 
 
 def run_scenario(client: httpx.Client, secret: str) -> dict[str, str]:
@@ -156,11 +135,19 @@ def main(argv: list[str] | None = None) -> int:
     log_file = args.log_file.open("w") if args.log_file else None
     tee = Tee(log_file)
     storage = Path(tempfile.mkdtemp(prefix="video-pipeline-"))
-    settings = Settings(time_scale=0.001, storage_dir=storage, allow_simulation=True)
-    joblog.configure(renderer="json", level="debug", stream=tee)  # type: ignore[arg-type]
+    scale = 0.001
+    # httpcore logs every step of every connection at debug: joblog.httpx says it in one line.
+    joblog.configure(renderer="json", level="debug", stream=tee, silence=QUIET)  # type: ignore[arg-type]
     try:
-        with Server(create_app(settings)) as server, httpx.Client(base_url=server.url) as client:
-            jobs = run_scenario(client, settings.jwt_secret)
+        with Server(create_vendor(scale)) as vendor:
+            settings = Settings(
+                time_scale=scale, storage_dir=storage, allow_simulation=True, vendor_url=vendor.url
+            )
+            with (
+                Server(create_app(settings)) as server,
+                httpx.Client(base_url=server.url) as client,
+            ):
+                jobs = run_scenario(client, settings.jwt_secret)
     finally:
         joblog.configure(renderer="console")  # the demo's own output, from here on
         if log_file is not None:

@@ -31,7 +31,10 @@ class Job:
 
 @dataclass
 class JobStore:
-    """Jobs by id, plus the tasks running them (kept so they are not garbage collected)."""
+    """Jobs by id, plus the tasks running them (kept so they are not garbage collected).
+
+    Shutdown cancels them with ``joblog.cancel_jobs()``, which knows every running job.
+    """
 
     jobs: dict[str, Job] = field(default_factory=dict)
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
@@ -45,9 +48,3 @@ class JobStore:
     def track(self, task: asyncio.Task[None]) -> None:
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
-
-    async def cancel_all(self) -> None:
-        """Cancel running jobs (on shutdown) and wait for them to log their end."""
-        for task in list(self.tasks):
-            task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)

@@ -1,10 +1,11 @@
 """
 The generation pipeline: every step logged as in the architecture's example trace.
 
-``run_job`` runs in a task created inside ``joblog.bind_job(job_id)``, so
-``job_id`` is bound once, for the whole job: every line below — this
-module's, the adapters' plain ``logging`` lines, the parallel scene tasks' —
-carries it without anyone passing it around.
+``run_job`` runs the job inside ``joblog.job(job_id)``: the job's lifecycle
+lines (``Job started``/``completed``/``failed``/``cancelled``, the only lines
+with ``status``) and its ``job_id`` on every line below — this module's, the
+vendor calls' ``HTTP request`` lines, the parallel scene tasks' — without
+anyone passing it around.
 """
 
 from __future__ import annotations
@@ -46,58 +47,59 @@ async def run_job(
     job: Job, request: GenerateRequest, adapters: Adapters, settings: Settings
 ) -> None:
     """Generate the video; record the outcome on *job*. Never raises but for cancellation."""
-    started = time.monotonic()
     job.status = "processing"
-    log.info("Starting fully async generation", user_id=job.user_id)
     try:
-        async with joblog.stage(
-            "script", start="Generating script with GPT-4o", done="Script generated successfully"
-        ) as script_stage:
-            script = await adapters.gpt.write_script(
-                request.prompt, request.num_scenes, request.duration
-            )
-            script_stage.add(script_id=script.script_id)
-
-        for scene in script.scenes:
-            log.info("Scene details", scene_number=scene.number, duration=scene.duration)
-
-        videos = await _all(_generate_scene(scene, adapters, settings) for scene in script.scenes)
-
-        async with joblog.stage(
-            "audio", start="Generating audio", done="Audio generated"
-        ) as audio_stage:
-            audio = await adapters.minimax.narrate(script)
-            audio_url = await adapters.s3.put(f"jobs/{job.job_id}/narration.mp3", audio)
-            audio_stage.add(audio_url=audio_url)
-
-        async with joblog.stage(
-            "compose", start="Composing final video", done="Video generation complete"
-        ) as compose_stage:
-            final = await adapters.ffmpeg.compose(videos, audio)
-            video_key = f"videos/{job.job_id}.mp4"
-            await adapters.s3.put(video_key, final)
-            compose_stage.add(
-                video_key=video_key,
-                num_scenes=len(script.scenes),
-                duration=request.duration,  # what the performance query groups by
-                total_time=round(time.monotonic() - started, 3),
-            )
-        job.video_key = video_key
+        async with joblog.job(job.job_id):
+            job.video_key = await _generate(job, request, adapters, settings)
         job.status = "completed"
     except asyncio.CancelledError:
-        job.status = "cancelled"
-        log.warning("Video generation cancelled", status="cancelled")
+        job.status = "cancelled"  # `Job cancelled` is logged by joblog.job()
         raise
     except Exception as exc:
+        # `Job failed`, with the exception fields, is logged by joblog.job().
         job.status = "failed"
         job.error_message = str(exc)
-        log.error(
-            "Video generation failed",
-            status="failed",
-            error_type=type(exc).__name__,
-            error_message=str(exc),
+
+
+async def _generate(
+    job: Job, request: GenerateRequest, adapters: Adapters, settings: Settings
+) -> str:
+    started = time.monotonic()
+    # user_id on this line only, as in the architecture's trace.
+    log.info("Starting fully async generation", user_id=job.user_id)
+    async with joblog.stage(
+        "script", start="Generating script with GPT-4o", done="Script generated successfully"
+    ) as script_stage:
+        script = await adapters.gpt.write_script(
+            request.prompt, request.num_scenes, request.duration
+        )
+        script_stage.add(script_id=script.script_id)
+
+    for scene in script.scenes:
+        log.info("Scene details", scene_number=scene.number, duration=scene.duration)
+
+    videos = await _all(_generate_scene(scene, adapters, settings) for scene in script.scenes)
+
+    async with joblog.stage(
+        "audio", start="Generating audio", done="Audio generated"
+    ) as audio_stage:
+        audio = await adapters.minimax.narrate(script)
+        audio_url = await adapters.s3.put(f"jobs/{job.job_id}/narration.mp3", audio)
+        audio_stage.add(audio_url=audio_url)
+
+    async with joblog.stage(
+        "compose", start="Composing final video", done="Video generation complete"
+    ) as compose_stage:
+        final = await adapters.ffmpeg.compose(videos, audio)
+        video_key = f"videos/{job.job_id}.mp4"
+        await adapters.s3.put(video_key, final)
+        compose_stage.add(
+            video_key=video_key,
+            num_scenes=len(script.scenes),
+            duration=request.duration,  # what the performance query groups by
             total_time=round(time.monotonic() - started, 3),
         )
+    return video_key
 
 
 async def _generate_scene(scene: Scene, adapters: Adapters, settings: Settings) -> bytes:
@@ -115,7 +117,8 @@ async def _generate_scene(scene: Scene, adapters: Adapters, settings: Settings) 
 
         # One sampler per polling loop: "Kling still processing" once every
         # 12 polls (once a minute at one poll every 5 s), and whatever was
-        # held back is flushed when the loop ends.
+        # held back is flushed when the loop ends. The polls' own HTTP lines
+        # are sampled with it, so they follow the same rhythm.
         with joblog.sampled(log, every=settings.poll_log_every) as polls:
             attempt = 0
             while True:

@@ -25,6 +25,10 @@ class Settings:
         allow_simulation: honour a request's ``simulate`` field (failure
             injection for demos and tests; ``VIDEO_PIPELINE_ALLOW_SIMULATION=1``).
         poll_log_every: one "Kling still processing" line per this many polls.
+        vendor_url: where GPT-4o, Kling and Minimax answer (the fake vendor of
+            ``vendor.py``; ``VIDEO_PIPELINE_VENDOR_URL``).
+        propagate_to: hosts trusted with the job and request ids of outgoing
+            calls (none: the vendors are third parties).
     """
 
     jwt_secret: str = DEV_JWT_SECRET
@@ -35,6 +39,8 @@ class Settings:
     bucket: str = "video-pipeline"
     allow_simulation: bool = False
     poll_log_every: int = 12
+    vendor_url: str = "http://127.0.0.1:8001"
+    propagate_to: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.jwt_secret:
@@ -53,4 +59,5 @@ class Settings:
             storage_dir=Path(env.get("VIDEO_PIPELINE_STORAGE_DIR", str(defaults.storage_dir))),
             bucket=env.get("VIDEO_PIPELINE_BUCKET", defaults.bucket),
             allow_simulation=env.get("VIDEO_PIPELINE_ALLOW_SIMULATION", "") == "1",
+            vendor_url=env.get("VIDEO_PIPELINE_VENDOR_URL", defaults.vendor_url),
         )

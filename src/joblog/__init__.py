@@ -25,6 +25,7 @@ from ._config import configure
 from ._logger import BoundLogger, get_logger
 from .asgi import RequestLoggingMiddleware, log_auth_failure
 from .context import bind, bind_job, carry_context, current_job_id, new_job_id
+from .jobs import cancel_jobs, flush, job, running_jobs
 from .redact import DEFAULT_KEYS, DEFAULT_PATTERNS, Redactor, redact_secrets
 from .sampling import sampled
 from .stages import stage
@@ -39,13 +40,17 @@ __all__ = [
     "RequestLoggingMiddleware",
     "bind",
     "bind_job",
+    "cancel_jobs",
     "carry_context",
     "configure",
     "current_job_id",
+    "flush",
     "get_logger",
+    "job",
     "log_auth_failure",
     "new_job_id",
     "redact_secrets",
+    "running_jobs",
     "sampled",
     "stage",
     "testing",

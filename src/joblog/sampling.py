@@ -32,6 +32,13 @@ Design notes, in one place:
   sampler's class are swapped for the same no-op at configure time.
 * A suppressed call keeps its arguments and a copy of its context (O(1) in
   CPython), so a flushed line is the call itself, with its ``job_id``.
+* Every sampler is remembered weakly, so :func:`joblog.flush` (run at
+  interpreter exit, and by :func:`joblog.cancel_jobs`) can write the calls
+  held back by samplers whose ``with`` block never ended.
+* While a ``with`` block runs, the sampler is the context's *active* sampler
+  (:func:`active_sampler`): the httpx integration samples the block's HTTP
+  lines with it.  The active samplers are a tuple in a ContextVar, changed
+  without tokens, so one sampler entered by many tasks at once stays right.
 """
 
 from __future__ import annotations
@@ -42,6 +49,7 @@ import math
 import sys
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Mapping
 from types import TracebackType
@@ -55,7 +63,14 @@ from ._logger import LEVEL_METHODS, BoundLogger, _emit, _nop
 from .context import _fields
 from .render import safe_repr, safe_str
 
-__all__ = ["DEFAULT_MAX_KEYS", "SampledLogger", "sampled"]
+__all__ = [
+    "DEFAULT_MAX_KEYS",
+    "Keyed",
+    "SampledLogger",
+    "active_sampler",
+    "flush_samplers",
+    "sampled",
+]
 
 #: The default cap on the number of keys one sampler remembers.
 DEFAULT_MAX_KEYS: Final = 10_000
@@ -65,6 +80,13 @@ _MISSING: Final = object()
 _PLAIN: Final = frozenset({str, int, float, bool, type(None)})
 _get_bound = _fields.get
 _copy_context = contextvars.copy_context
+
+# The samplers whose `with` blocks are running in this context, innermost last.
+_active: contextvars.ContextVar[tuple[SampledLogger, ...]] = contextvars.ContextVar(
+    "joblog_active_samplers", default=()
+)
+# Every sampler alive, for flush_samplers().
+_live: weakref.WeakSet[_Sampler] = weakref.WeakSet()
 
 # A call not shown yet: (sampled logger, levelno, level, event, args, fields, context).
 _Pending = tuple[
@@ -90,11 +112,12 @@ class _Sampler:
     The state one sampler and all its ``bind()`` children share.
 
     Every read and write of a key's state happens under :attr:`lock` (in
-    :meth:`SampledLogger._sample`, :meth:`evict` and :meth:`drain`), so the
+    the sampled level methods, :meth:`evict` and :meth:`drain`), so the
     decision and the counts stay exact whatever threads and tasks call in.
     """
 
     __slots__ = (
+        "__weakref__",
         "clock",
         "every",
         "evicted",
@@ -156,6 +179,99 @@ class _Sampler:
         return pending
 
 
+class Keyed:
+    """
+    A message with the key to count it under, in place of the sampler's own.
+
+    ``plog.info(Keyed("HTTP request", key), **fields)`` is how the httpx
+    integration counts a request by its method, host and path.
+    """
+
+    __slots__ = ("key", "text")
+
+    def __init__(self, text: str, key: Hashable) -> None:
+        self.text = text
+        self.key = key
+
+
+def _sampling_method(levelno: int, level: str) -> Callable[..., None]:
+    """The sampled level method for *level*: count the call under its key, write it if shown."""
+
+    def method(self: SampledLogger, event: object, /, *args: Any, **fields: Any) -> None:
+        sampler = self._sampler
+        try:
+            enabled = self._enabled
+            if enabled is not None and not enabled(levelno):
+                return
+            key: Hashable
+            if type(event) is str:
+                key = (
+                    (levelno, event, *self._key_values(fields)) if sampler.key else (levelno, event)
+                )
+            elif type(event) is Keyed:
+                key = event.key
+                event = event.text
+            else:
+                text = safe_str(event)
+                key = (levelno, text, *self._key_values(fields)) if sampler.key else (levelno, text)
+            if "exc_info" in fields and fields["exc_info"] is True:
+                # Resolve it now: a flushed call is written outside the except block.
+                fields["exc_info"] = sys.exc_info()
+            interval = sampler.interval
+            # The check-and-update, inlined: this is most of a suppressed call's cost
+            # (and acquire/release is ~40% cheaper than `with lock:` on CPython 3.11).
+            lock = sampler.lock
+            lock.acquire()
+            try:
+                now = sampler.clock() if interval is not None else 0.0
+                states = sampler.states
+                state = states.get(key)
+                if state is None:
+                    state = states[key] = _KeyState(now)
+                    if len(states) > sampler.max_keys:
+                        sampler.evict()
+                elif len(states) > 1:
+                    # LRU order matters only between keys; one polling loop has one.
+                    states.move_to_end(key)
+                n = state.calls = state.calls + 1
+                every = sampler.every
+                if interval is not None and now < state.last_shown:
+                    # A clock that went backwards re-anchors instead of going quiet.
+                    state.last_shown = now
+                if (
+                    n <= sampler.first
+                    or (every is not None and (n - sampler.first) % every == 0)
+                    or (interval is not None and now - state.last_shown >= interval)
+                ):
+                    suppressed = state.dropped
+                    state.dropped = 0
+                    state.pending = None
+                    state.last_shown = now
+                else:
+                    suppressed = -1
+                    state.dropped += 1
+                    # Kept with a copy of its context, should it be the one flushed.
+                    state.pending = (self, levelno, level, event, args, fields, _copy_context())
+            finally:
+                lock.release()
+        except Exception:
+            # A hostile key value or clock: fail open, the line is shown (uncounted).
+            self._deliver(
+                levelno, level, event if type(event) is not Keyed else event.text, args, fields
+            )
+            return
+        if sampler.evicted:
+            for call, dropped in sampler.take_evicted():
+                _deliver_pending(call, dropped)
+        if suppressed >= 0:
+            fields["suppressed"] = suppressed
+            self._deliver(levelno, level, event, args, fields)
+
+    method.__name__ = method.__qualname__ = level
+    method.__doc__ = f"Log *event* at ``{level}``, sampled."
+    return method
+
+
 class SampledLogger:
     """
     A logger for polling loops, returned by :func:`sampled`.
@@ -208,13 +324,10 @@ class SampledLogger:
 
     # -- level methods ----------------------------------------------------
 
-    def debug(self, event: object, /, *args: Any, **fields: Any) -> None:
-        """Log *event* at ``debug``, sampled."""
-        self._sample(10, "debug", event, args, fields)
-
-    def info(self, event: object, /, *args: Any, **fields: Any) -> None:
-        """Log *event* at ``info``, sampled."""
-        self._sample(20, "info", event, args, fields)
+    # debug and info are the hot path, each its own copy of one body (a call
+    # to a shared helper would cost a suppressed call a tenth of its time).
+    debug = _sampling_method(10, "debug")
+    info = _sampling_method(20, "info")
 
     def warning(self, event: object, /, *args: Any, **fields: Any) -> None:
         """Log *event* at ``warning``; never sampled."""
@@ -240,6 +353,7 @@ class SampledLogger:
     # -- context manager --------------------------------------------------
 
     def __enter__(self) -> SampledLogger:
+        _active.set((*_active.get(), self))
         return self
 
     def __exit__(
@@ -248,10 +362,10 @@ class SampledLogger:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._flush()
+        self._leave()
 
     async def __aenter__(self) -> SampledLogger:
-        return self
+        return self.__enter__()
 
     async def __aexit__(
         self,
@@ -259,70 +373,23 @@ class SampledLogger:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
+        self._leave()
+
+    def _leave(self) -> None:
+        # Remove this sampler's innermost entry from this context's stack.
+        # No token: a token set in another task's context could not be reset here.
+        stack = _active.get()
+        for i in range(len(stack) - 1, -1, -1):
+            if stack[i] is self:
+                _active.set(stack[:i] + stack[i + 1 :])
+                break
         self._flush()
 
-    # -- internals --------------------------------------------------------
+    def _with_logger(self, logger: Any) -> SampledLogger:
+        """A sampled *logger* counted by this sampler (the httpx integration's lines)."""
+        return _wrap(logger, self._sampler, _bound_fields(logger, {}, {}))
 
-    def _sample(
-        self, levelno: int, level: str, event: object, args: tuple[Any, ...], fields: dict[str, Any]
-    ) -> None:
-        """Count the call under its key; write it if it is shown.  The hot path."""
-        sampler = self._sampler
-        try:
-            enabled = self._enabled
-            if enabled is not None and not enabled(levelno):
-                return
-            text = event if type(event) is str else safe_str(event)
-            key = (levelno, text, *self._key_values(fields)) if sampler.key else (levelno, text)
-            if "exc_info" in fields and fields["exc_info"] is True:
-                # Resolve it now: a flushed call is written outside the except block.
-                fields["exc_info"] = sys.exc_info()
-            interval = sampler.interval
-            # The check-and-update, inlined: this is most of a suppressed call's cost
-            # (and acquire/release is ~40% cheaper than `with lock:` on CPython 3.11).
-            lock = sampler.lock
-            lock.acquire()
-            try:
-                now = sampler.clock() if interval is not None else 0.0
-                states = sampler.states
-                state = states.get(key)
-                if state is None:
-                    state = states[key] = _KeyState(now)
-                    if len(states) > sampler.max_keys:
-                        sampler.evict()
-                else:
-                    states.move_to_end(key)
-                n = state.calls = state.calls + 1
-                every = sampler.every
-                if interval is not None and now < state.last_shown:
-                    # A clock that went backwards re-anchors instead of going quiet.
-                    state.last_shown = now
-                if (
-                    n <= sampler.first
-                    or (every is not None and (n - sampler.first) % every == 0)
-                    or (interval is not None and now - state.last_shown >= interval)
-                ):
-                    suppressed = state.dropped
-                    state.dropped = 0
-                    state.pending = None
-                    state.last_shown = now
-                else:
-                    suppressed = -1
-                    state.dropped += 1
-                    # Kept with a copy of its context, should it be the one flushed.
-                    state.pending = (self, levelno, level, event, args, fields, _copy_context())
-            finally:
-                lock.release()
-        except Exception:
-            # A hostile key value or clock: fail open, the line is shown (uncounted).
-            self._deliver(levelno, level, event, args, fields)
-            return
-        if sampler.evicted:
-            for call, dropped in sampler.take_evicted():
-                _deliver_pending(call, dropped)
-        if suppressed >= 0:
-            fields["suppressed"] = suppressed
-            self._deliver(levelno, level, event, args, fields)
+    # -- internals --------------------------------------------------------
 
     def _key_values(self, fields: dict[str, Any]) -> list[Hashable]:
         values = []
@@ -546,6 +613,8 @@ def sampled(
     sampler = _Sampler(
         every=every_n, interval=seconds, first=first_n, key=names, clock=clock, max_keys=cap
     )
+    _live.add(sampler)
+    _at_exit.register()
     return _wrap(logger, sampler, _bound_fields(logger, {}, {}))
 
 
@@ -555,3 +624,44 @@ def _wrap(logger: Any, sampler: _Sampler, bound: Mapping[str, Any]) -> SampledLo
     # structlog's filtering loggers say which levels they drop; others filter themselves.
     enabled = getattr(logger, "is_enabled_for", None)
     return SampledLogger(logger, sampler, bound, enabled if callable(enabled) else None)
+
+
+def active_sampler() -> SampledLogger | None:
+    """The innermost sampler whose ``with`` block is running in this context, or ``None``."""
+    stack = _active.get()
+    return stack[-1] if stack else None
+
+
+def flush_samplers() -> None:
+    """
+    Write, for every live sampler, each key's last call not shown (as on exit).
+
+    The samplers then start afresh.  Lines + ``suppressed`` still add up to
+    the calls.  Never raises.
+    """
+    for sampler in list(_live):
+        # Each held-back call has its own fresh context copy and a delivery that
+        # never raises, so nothing here can raise either.
+        for call, suppressed in sampler.drain():
+            _deliver_pending(call, suppressed)
+
+
+class _AtExit:
+    """Registers :func:`joblog.flush` with :mod:`atexit` once, on first use, never at import."""
+
+    __slots__ = ("done",)
+
+    def __init__(self) -> None:
+        self.done = False
+
+    def register(self) -> None:
+        if not self.done:
+            self.done = True
+            import atexit
+
+            from .jobs import flush
+
+            atexit.register(flush)
+
+
+_at_exit: Final = _AtExit()

@@ -2,10 +2,11 @@
 External services behind small interfaces, with local stand-ins.
 
 The adapters take no job id (the architecture: "wrapped by handler"): the
-handler binds it once and every line they log, with plain :mod:`logging`,
-carries it. The default implementations are local fakes with realistic
-latency (scaled by ``Settings.time_scale``) and failure injection
-(:class:`Faults`), so the whole pipeline runs on a laptop.
+job binds it once and every line they cause carries it. GPT-4o, Kling and
+Minimax are called over real HTTP (a fake vendor on 127.0.0.1, see
+``vendor.py``) through one ``httpx.AsyncClient`` whose ``joblog.httpx``
+transport logs each call; ffmpeg and S3 are local. Failure injection
+(:class:`Faults`) asks the fake vendor for error statuses.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+import httpx
+
 from ..settings import Settings
 from .errors import APIError, PermanentAPIError, TransientAPIError
 from .ffmpeg import FfmpegComposer
-from .gpt import FakeGPT4o, Scene, Script
-from .kling import FakeKling, Prediction
-from .minimax import FakeMinimax
+from .gpt import GPT4o, Scene, Script
+from .kling import Kling, Prediction
+from .minimax import Minimax
 from .s3 import LocalS3
 
 __all__ = [
@@ -82,14 +85,17 @@ class Adapters:
     s3: Storage
 
 
-def make_adapters(settings: Settings, faults: Faults | None = None) -> Adapters:
-    """The local stand-ins, with *faults* injected."""
+def make_adapters(
+    settings: Settings, client: httpx.AsyncClient, faults: Faults | None = None
+) -> Adapters:
+    """The adapters of one job: the vendors through *client*, with *faults* injected."""
     faults = faults or Faults()
     scale = settings.time_scale
+    url = settings.vendor_url
     return Adapters(
-        gpt=FakeGPT4o(scale, fail=faults.fail_at == "script"),
-        kling=FakeKling(scale, transient=faults.kling_503, fail=faults.fail_at == "kling"),
-        minimax=FakeMinimax(scale, fail=faults.fail_at == "audio"),
+        gpt=GPT4o(client, url, fail=faults.fail_at == "script"),
+        kling=Kling(client, url, transient=faults.kling_503, fail=faults.fail_at == "kling"),
+        minimax=Minimax(client, url, fail=faults.fail_at == "audio"),
         ffmpeg=FfmpegComposer(scale, fail=faults.fail_at == "compose"),
         s3=LocalS3(settings.storage_dir, settings.bucket, scale),
     )

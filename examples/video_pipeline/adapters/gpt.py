@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
-import uuid
 from dataclasses import dataclass
 
-from .errors import PermanentAPIError
+import httpx
 
-log = logging.getLogger(__name__)
+from .http import call
 
 
 @dataclass(frozen=True)
@@ -25,20 +22,28 @@ class Script:
     scenes: list[Scene]
 
 
-class FakeGPT4o:
-    """Answers after ~2 s (scaled) with a script of *num_scenes* scenes."""
+class GPT4o:
+    """The chat completions API: a script of *num_scenes* scenes (~2 s)."""
 
-    def __init__(self, scale: float, *, fail: bool = False) -> None:
-        self._scale = scale
+    def __init__(self, client: httpx.AsyncClient, base_url: str, *, fail: bool = False) -> None:
+        self._client = client
+        self._url = f"{base_url}/openai/v1/chat/completions"
         self._fail = fail
 
     async def write_script(self, prompt: str, num_scenes: int, duration: int) -> Script:
-        log.debug("POST https://api.openai.com/v1/chat/completions model=gpt-4o")
-        await asyncio.sleep(2.0 * self._scale)
-        if self._fail:
-            raise PermanentAPIError("OpenAI", 400, "content policy violation")
-        scenes = [
-            Scene(number=n, duration=duration, description=f"{prompt} (scene {n})")
-            for n in range(1, num_scenes + 1)
-        ]
-        return Script(script_id=f"script-{uuid.uuid4().hex[:6]}", scenes=scenes)
+        response = await call(
+            self._client,
+            "OpenAI",
+            "POST",
+            self._url,
+            json={
+                "model": "gpt-4o",
+                "prompt": prompt,
+                "num_scenes": num_scenes,
+                "duration": duration,
+            },
+            simulate=(400, "content policy violation") if self._fail else None,
+        )
+        body = response.json()
+        scenes = [Scene(s["number"], s["duration"], s["description"]) for s in body["scenes"]]
+        return Script(script_id=body["script_id"], scenes=scenes)

@@ -2,25 +2,27 @@
 
 from __future__ import annotations
 
-import asyncio
-import logging
+import httpx
 
-from .errors import PermanentAPIError
 from .gpt import Script
+from .http import call
 
-log = logging.getLogger(__name__)
 
+class Minimax:
+    """The text-to-audio API (~3 s)."""
 
-class FakeMinimax:
-    """Answers after ~3 s (scaled) with narration audio."""
-
-    def __init__(self, scale: float, *, fail: bool = False) -> None:
-        self._scale = scale
+    def __init__(self, client: httpx.AsyncClient, base_url: str, *, fail: bool = False) -> None:
+        self._client = client
+        self._url = f"{base_url}/minimax/v1/t2a_v2"
         self._fail = fail
 
     async def narrate(self, script: Script) -> bytes:
-        log.debug("POST https://api.minimax.chat/v1/t2a_v2 scenes=%d", len(script.scenes))
-        await asyncio.sleep(3.0 * self._scale)
-        if self._fail:
-            raise PermanentAPIError("Minimax", 422, "voice_id not found")
-        return f"narration for {script.script_id}".encode()
+        response = await call(
+            self._client,
+            "Minimax",
+            "POST",
+            self._url,
+            json={"script_id": script.script_id, "scenes": len(script.scenes)},
+            simulate=(422, "voice_id not found") if self._fail else None,
+        )
+        return response.content
