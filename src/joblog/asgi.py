@@ -24,7 +24,7 @@ from typing import Any, Final, TypeAlias
 from ._events import _REGISTRY
 from ._logged import mark_logged
 from ._logger import BoundLogger, get_logger
-from .context import SCHEMA_KEYS, _fields
+from .context import _EMPTY, SCHEMA_KEYS, _fields
 from .redact import redact_secrets
 
 __all__ = ["RequestLoggingMiddleware", "log_auth_failure"]
@@ -61,13 +61,14 @@ _RESERVED: Final = SCHEMA_KEYS | {
     "job_id",
 }
 
-# Starlette's path convertors: "{name}" is "{name:str}".
+# Starlette's path convertors, to the letter (a test compares them with
+# starlette.convertors): "{name}" is "{name:str}", and a uuid's dashes are optional.
 _CONVERTORS: Final = {
     "str": "[^/]+",
     "path": ".*",
     "int": "[0-9]+",
     "float": r"[0-9]+(?:\.[0-9]+)?",
-    "uuid": "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+    "uuid": "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
 }
 _PARAM: Final = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
 _HEADER_NAME: Final = re.compile(r"[!#$%&'*+.^_`|~0-9a-zA-Z-]+")
@@ -314,6 +315,7 @@ class RequestLoggingMiddleware:
         "_header_fields",
         "_log",
         "_log_start",
+        "_proxy_checked",
         "_proxy_header",
         "_skip",
         "_slow_ms",
@@ -362,6 +364,7 @@ class RequestLoggingMiddleware:
         ):
             raise ValueError(f"slow_ms must be a positive number of milliseconds, not {slow_ms!r}")
         self._slow_ms = slow_ms
+        self._proxy_checked = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection; only ``http`` scopes are logged."""
@@ -397,10 +400,13 @@ class RequestLoggingMiddleware:
                 if not message.get("more_body", False):
                     end = perf_counter()
 
-        # The request is known to log_auth_failure, as a logged one is.  The
-        # leak guard of _logged is left out: it costs, and in a real server
-        # every request runs in a task (a context) of its own anyway.
+        # The request is known to log_auth_failure, as a logged one is, and
+        # starts from a clean binding like a logged one (see _logged).
         request_token = _request_set((self, scope))
+        outer = _fields.get()
+        if outer is not _EMPTY:
+            _fields.set(_EMPTY)
+        saved = _clear_structlog() if _STRUCTLOG else _NOTHING_BOUND
         try:
             await self.app(scope, receive, send_watched)
         except Exception as exc:
@@ -418,12 +424,27 @@ class RequestLoggingMiddleware:
                 latency_ms = round((end - start) * 1000, 3) if end else _ms(start)
                 self._end(scope, status, latency_ms, size, bool(end), False)
         finally:
+            _restore(outer, saved)
             _request_reset(request_token)
 
     async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request that is not skipped: "Request started", then its outcome."""
         start = perf_counter()
+        # Every request starts from a clean binding, whatever the server does.
+        # On a keep-alive connection the next request's task can inherit the
+        # context of the previous request's handler: asyncio resumes a paused
+        # reader (uvicorn pauses it for a body over 64 KiB) in the context of
+        # whoever resumed it, and the server creates the next task from there.
+        # What this task had is put back afterwards, for a test client that
+        # runs every request in one task.
+        request_token = _request.set((self, scope))
+        bound = _fields.get()
+        if bound is not _EMPTY:
+            _fields.set(_EMPTY)
+        saved = _clear_structlog() if _STRUCTLOG else _NOTHING_BOUND
         announced = self._log_start
+        if not self._proxy_checked:
+            self._check_server_proxy_headers(scope)
         if announced:
             self._log.info(
                 "Request started",
@@ -460,16 +481,13 @@ class RequestLoggingMiddleware:
             done = True
             self._end(scope, status, _ms(start), size, True, announced)
 
-        request_token = _request.set((self, scope))
-        # Whatever the app binds stays in this request: the next request
-        # handled in this task (an in-process test client, say) starts clean.
-        bound = _fields.get()
-        saved = _save_structlog() if _STRUCTLOG else _NOTHING_BOUND
         try:
             await self.app(scope, receive, send_logged)
         except Exception as exc:
             if gone:  # the client went away: what the app raises about it is no failure
                 self._end(scope, status, _ms(start), size, False, announced)
+            elif done:  # the outcome line is written: this is not a second outcome
+                self._after_response(scope, status, exc)
             else:
                 self._failed(scope, status, start, size, announced, exc)
             mark_logged(exc)
@@ -481,10 +499,7 @@ class RequestLoggingMiddleware:
             if not done:
                 self._end(scope, status, _ms(start), size, False, announced)
         finally:
-            if _STRUCTLOG:  # also when the app bound the first key ever
-                _restore_structlog(saved)
-            if _fields.get() is not bound:
-                _fields.set(bound)
+            _restore(bound, saved)
             _request.reset(request_token)
 
     def client_ip(self, scope: Scope) -> str | None:
@@ -524,6 +539,37 @@ class RequestLoggingMiddleware:
                 return str(hop_address)
             nearest = hop_address
         return str(nearest)
+
+    def _check_server_proxy_headers(self, scope: Scope) -> None:
+        """Warn, once, when the server has already taken the client from X-Forwarded-For.
+
+        uvicorn (``--proxy-headers``, on by default, trusting 127.0.0.1) and
+        gunicorn replace ``scope["client"]`` with an address from the header
+        before any middleware runs, so *trusted_proxies* can no longer decide
+        whom to believe.  The sign: the peer the server reports is one of the
+        header's own addresses.
+        """
+        try:
+            client = scope.get("client")
+            peer = client[0] if client else None
+            values = [v for k, v in scope.get("headers", ()) if k == b"x-forwarded-for"]
+        except Exception:  # a scope that is not what ASGI specifies
+            return
+        if not values or not isinstance(peer, str):
+            return
+        hops = {hop.strip() for hop in b",".join(values).decode("latin-1").split(",")}
+        if peer in hops:
+            self._proxy_checked = True
+            self._log.warning(
+                "Client address already taken from X-Forwarded-For by the server",
+                client_ip=peer,
+                hint=(
+                    "the server rewrote the peer address before RequestLoggingMiddleware saw it: "
+                    "run uvicorn with --no-proxy-headers (gunicorn: --forwarded-allow-ips '') "
+                    "and list your proxies in trusted_proxies, or leave trusted_proxies empty "
+                    "and set the server's --forwarded-allow-ips to exactly your proxies"
+                ),
+            )
 
     def _is_trusted(self, address: IPAddress) -> bool:
         return any(address in network for network in self._trusted)
@@ -590,6 +636,20 @@ class RequestLoggingMiddleware:
             self._introduce(scope, fields)
         self._log.error("Request failed", exc_info=exc, **fields)
 
+    def _after_response(self, scope: Scope, status: int, exc: Exception) -> None:
+        """Log an exception raised once the response was complete (a background task's).
+
+        The request's one outcome line, ``"Request completed"``, went out with
+        the last body byte; this line is the error, not a second outcome.
+        """
+        self._log.error(
+            "Error after response",
+            method=scope["method"],
+            path=scope["path"],
+            status=status,
+            exc_info=exc,
+        )
+
     def _cancelled(
         self, scope: Scope, status: int, start: float, size: int, exc: BaseException
     ) -> None:
@@ -652,8 +712,23 @@ _STRUCTLOG: Final[dict[str, Any]] = _REGISTRY if _REGISTRY is not None else {}
 _NOTHING_BOUND: Final[dict[str, Any]] = {}
 
 
-def _save_structlog() -> dict[str, Any]:
-    return {name: var.get() for name, var in list(_STRUCTLOG.items())}
+def _clear_structlog() -> dict[str, Any]:
+    """Unbind everything bound with ``structlog.contextvars``; return what was bound."""
+    saved = {}
+    for name, var in list(_STRUCTLOG.items()):
+        value = var.get()
+        if value is not Ellipsis:  # Ellipsis is structlog's "unbound"
+            saved[name] = value
+            var.set(Ellipsis)
+    return saved
+
+
+def _restore(bound: Any, saved: dict[str, Any]) -> None:
+    """Put back the bindings a request started with (joblog's, then structlog's)."""
+    if _STRUCTLOG:  # also when the app bound the first key ever
+        _restore_structlog(saved)
+    if _fields.get() is not bound:
+        _fields.set(bound)
 
 
 def _restore_structlog(saved: dict[str, Any]) -> None:
