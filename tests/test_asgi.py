@@ -1351,13 +1351,8 @@ class TestRequestContext:
         ] == [(e["message"], e.get("user_id"), e.get("job_id")) for e in lines]
         assert ({}, None) == (structlog.contextvars.get_contextvars(), joblog.current_job_id())
 
-    async def test_outer_bindings_are_hidden_and_restored(self, out: Output) -> None:
-        """A request starts clean, even of context bound around it, which is put back after.
-
-        The middleware cannot tell context bound around it from context a
-        server carried over from the previous request on the connection, so
-        it starts every request clean.
-        """
+    async def test_outer_bindings_are_kept(self, out: Output) -> None:
+        """Context bound outside the middleware is on its lines and still bound after."""
 
         async def rebinding(scope: Scope, receive: Any, send: Any) -> None:
             structlog.contextvars.bind_contextvars(datacenter="us-west-2")
@@ -1369,8 +1364,8 @@ class TestRequestContext:
             after = (joblog.current_job_id(), structlog.contextvars.get_contextvars())
 
         assert (job_id, {"datacenter": "eu-west-1"}) == after
-        assert [(None, None), (None, "us-west-2")] == [
-            (e.get("job_id"), e.get("datacenter")) for e in out.events()
+        assert [("job-outer", "eu-west-1"), ("job-outer", "us-west-2")] == [
+            (e["job_id"], e["datacenter"]) for e in out.events()
         ]
 
     async def test_httpx_requests_do_not_leak_into_each_other(self, out: Output) -> None:

@@ -24,7 +24,7 @@ from typing import Any, Final, TypeAlias
 from ._events import _REGISTRY
 from ._logged import mark_logged
 from ._logger import BoundLogger, get_logger
-from .context import _EMPTY, SCHEMA_KEYS, _fields
+from .context import SCHEMA_KEYS, _fields
 from .redact import redact_secrets
 
 __all__ = ["RequestLoggingMiddleware", "log_auth_failure"]
@@ -400,13 +400,10 @@ class RequestLoggingMiddleware:
                 if not message.get("more_body", False):
                     end = perf_counter()
 
-        # The request is known to log_auth_failure, as a logged one is, and
-        # starts from a clean binding like a logged one (see _logged).
+        # The request is known to log_auth_failure, as a logged one is.  The
+        # leak guard of _logged is left out: it costs, and in a real server
+        # every request runs in a task (a context) of its own anyway.
         request_token = _request_set((self, scope))
-        outer = _fields.get()
-        if outer is not _EMPTY:
-            _fields.set(_EMPTY)
-        saved = _clear_structlog() if _STRUCTLOG else _NOTHING_BOUND
         try:
             await self.app(scope, receive, send_watched)
         except Exception as exc:
@@ -424,24 +421,11 @@ class RequestLoggingMiddleware:
                 latency_ms = round((end - start) * 1000, 3) if end else _ms(start)
                 self._end(scope, status, latency_ms, size, bool(end), False)
         finally:
-            _restore(outer, saved)
             _request_reset(request_token)
 
     async def _logged(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request that is not skipped: "Request started", then its outcome."""
         start = perf_counter()
-        # Every request starts from a clean binding, whatever the server does.
-        # On a keep-alive connection the next request's task can inherit the
-        # context of the previous request's handler: asyncio resumes a paused
-        # reader (uvicorn pauses it for a body over 64 KiB) in the context of
-        # whoever resumed it, and the server creates the next task from there.
-        # What this task had is put back afterwards, for a test client that
-        # runs every request in one task.
-        request_token = _request.set((self, scope))
-        bound = _fields.get()
-        if bound is not _EMPTY:
-            _fields.set(_EMPTY)
-        saved = _clear_structlog() if _STRUCTLOG else _NOTHING_BOUND
         announced = self._log_start
         if not self._proxy_checked:
             self._check_server_proxy_headers(scope)
@@ -481,6 +465,11 @@ class RequestLoggingMiddleware:
             done = True
             self._end(scope, status, _ms(start), size, True, announced)
 
+        request_token = _request.set((self, scope))
+        # Whatever the app binds stays in this request: the next request
+        # handled in this task (an in-process test client, say) starts clean.
+        bound = _fields.get()
+        saved = _save_structlog() if _STRUCTLOG else _NOTHING_BOUND
         try:
             await self.app(scope, receive, send_logged)
         except Exception as exc:
@@ -499,7 +488,10 @@ class RequestLoggingMiddleware:
             if not done:
                 self._end(scope, status, _ms(start), size, False, announced)
         finally:
-            _restore(bound, saved)
+            if _STRUCTLOG:  # also when the app bound the first key ever
+                _restore_structlog(saved)
+            if _fields.get() is not bound:
+                _fields.set(bound)
             _request.reset(request_token)
 
     def client_ip(self, scope: Scope) -> str | None:
@@ -712,23 +704,8 @@ _STRUCTLOG: Final[dict[str, Any]] = _REGISTRY if _REGISTRY is not None else {}
 _NOTHING_BOUND: Final[dict[str, Any]] = {}
 
 
-def _clear_structlog() -> dict[str, Any]:
-    """Unbind everything bound with ``structlog.contextvars``; return what was bound."""
-    saved = {}
-    for name, var in list(_STRUCTLOG.items()):
-        value = var.get()
-        if value is not Ellipsis:  # Ellipsis is structlog's "unbound"
-            saved[name] = value
-            var.set(Ellipsis)
-    return saved
-
-
-def _restore(bound: Any, saved: dict[str, Any]) -> None:
-    """Put back the bindings a request started with (joblog's, then structlog's)."""
-    if _STRUCTLOG:  # also when the app bound the first key ever
-        _restore_structlog(saved)
-    if _fields.get() is not bound:
-        _fields.set(bound)
+def _save_structlog() -> dict[str, Any]:
+    return {name: var.get() for name, var in list(_STRUCTLOG.items())}
 
 
 def _restore_structlog(saved: dict[str, Any]) -> None:
