@@ -920,7 +920,7 @@ class TestErrors:
         )
 
     async def test_failure_after_the_response(self, out: Output) -> None:
-        """A background task that raises after the response: completed, then failed."""
+        """A background task that raises after the response: one outcome line, then the error."""
 
         async def generate(request: Request) -> Response:
             async def explode() -> None:
@@ -936,7 +936,7 @@ class TestErrors:
         assert 202 == response.status_code
         assert [
             ("info", "Request completed", 202),
-            ("error", "Request failed", 202),
+            ("error", "Error after response", 202),
         ] == [(e["level"], e["message"], e["status"]) for e in requests_of(out)[1:]]
 
     async def test_cancelled_request(self, out: Output) -> None:

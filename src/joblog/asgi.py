@@ -61,13 +61,14 @@ _RESERVED: Final = SCHEMA_KEYS | {
     "job_id",
 }
 
-# Starlette's path convertors: "{name}" is "{name:str}".
+# Starlette's path convertors, to the letter (a test compares them with
+# starlette.convertors): "{name}" is "{name:str}", and a uuid's dashes are optional.
 _CONVERTORS: Final = {
     "str": "[^/]+",
     "path": ".*",
     "int": "[0-9]+",
     "float": r"[0-9]+(?:\.[0-9]+)?",
-    "uuid": "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
+    "uuid": "[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{12}",
 }
 _PARAM: Final = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
 _HEADER_NAME: Final = re.compile(r"[!#$%&'*+.^_`|~0-9a-zA-Z-]+")
@@ -314,6 +315,7 @@ class RequestLoggingMiddleware:
         "_header_fields",
         "_log",
         "_log_start",
+        "_proxy_checked",
         "_proxy_header",
         "_skip",
         "_slow_ms",
@@ -362,6 +364,7 @@ class RequestLoggingMiddleware:
         ):
             raise ValueError(f"slow_ms must be a positive number of milliseconds, not {slow_ms!r}")
         self._slow_ms = slow_ms
+        self._proxy_checked = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection; only ``http`` scopes are logged."""
@@ -424,6 +427,8 @@ class RequestLoggingMiddleware:
         """A request that is not skipped: "Request started", then its outcome."""
         start = perf_counter()
         announced = self._log_start
+        if not self._proxy_checked:
+            self._check_server_proxy_headers(scope)
         if announced:
             self._log.info(
                 "Request started",
@@ -470,6 +475,8 @@ class RequestLoggingMiddleware:
         except Exception as exc:
             if gone:  # the client went away: what the app raises about it is no failure
                 self._end(scope, status, _ms(start), size, False, announced)
+            elif done:  # the outcome line is written: this is not a second outcome
+                self._after_response(scope, status, exc)
             else:
                 self._failed(scope, status, start, size, announced, exc)
             mark_logged(exc)
@@ -524,6 +531,37 @@ class RequestLoggingMiddleware:
                 return str(hop_address)
             nearest = hop_address
         return str(nearest)
+
+    def _check_server_proxy_headers(self, scope: Scope) -> None:
+        """Warn, once, when the server has already taken the client from X-Forwarded-For.
+
+        uvicorn (``--proxy-headers``, on by default, trusting 127.0.0.1) and
+        gunicorn replace ``scope["client"]`` with an address from the header
+        before any middleware runs, so *trusted_proxies* can no longer decide
+        whom to believe.  The sign: the peer the server reports is one of the
+        header's own addresses.
+        """
+        try:
+            client = scope.get("client")
+            peer = client[0] if client else None
+            values = [v for k, v in scope.get("headers", ()) if k == b"x-forwarded-for"]
+        except Exception:  # a scope that is not what ASGI specifies
+            return
+        if not values or not isinstance(peer, str):
+            return
+        hops = {hop.strip() for hop in b",".join(values).decode("latin-1").split(",")}
+        if peer in hops:
+            self._proxy_checked = True
+            self._log.warning(
+                "Client address already taken from X-Forwarded-For by the server",
+                client_ip=peer,
+                hint=(
+                    "the server rewrote the peer address before RequestLoggingMiddleware saw it: "
+                    "run uvicorn with --no-proxy-headers (gunicorn: --forwarded-allow-ips '') "
+                    "and list your proxies in trusted_proxies, or leave trusted_proxies empty "
+                    "and set the server's --forwarded-allow-ips to exactly your proxies"
+                ),
+            )
 
     def _is_trusted(self, address: IPAddress) -> bool:
         return any(address in network for network in self._trusted)
@@ -589,6 +627,20 @@ class RequestLoggingMiddleware:
         if not announced:
             self._introduce(scope, fields)
         self._log.error("Request failed", exc_info=exc, **fields)
+
+    def _after_response(self, scope: Scope, status: int, exc: Exception) -> None:
+        """Log an exception raised once the response was complete (a background task's).
+
+        The request's one outcome line, ``"Request completed"``, went out with
+        the last body byte; this line is the error, not a second outcome.
+        """
+        self._log.error(
+            "Error after response",
+            method=scope["method"],
+            path=scope["path"],
+            status=status,
+            exc_info=exc,
+        )
 
     def _cancelled(
         self, scope: Scope, status: int, start: float, size: int, exc: BaseException
