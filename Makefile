@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck pytest bench clean
+.PHONY: demo test lint typecheck pytest docs docs-check bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "joblog needs Python >= 3.10; set PYTHON=python3.x")'
@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python examples/video_pipeline/demo.py
 
-test: lint typecheck pytest
+test: lint typecheck pytest docs-check
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -30,6 +30,14 @@ typecheck: $(STAMP)
 pytest: $(STAMP)
 	$(BIN)/python -m pytest --cov --cov-branch --cov-report=term-missing
 
+# The documentation site, built into site/ (mkdocs build --strict: no broken link
+# or missing reference), then every page opened in headless Chromium.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+docs-check: docs
+	$(BIN)/python scripts/check_site.py site
+
 bench: $(STAMP)
 	$(BIN)/python bench/emit.py
 	$(BIN)/python bench/asgi.py
@@ -37,4 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/redact.py
 
 clean:
-	rm -rf $(VENV) .coverage .coverage.* .mypy_cache .ruff_cache .hypothesis build dist
+	rm -rf $(VENV) site .coverage .coverage.* .mypy_cache .ruff_cache .hypothesis build dist
