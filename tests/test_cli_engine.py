@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from joblog.cli.engine import Plan, glob_regex
+from joblog.cli.engine import Glob, Plan
 from joblog.cli.errors import QueryError
 from joblog.cli.expressions import (
     compile_expr,
@@ -317,12 +317,12 @@ class TestFunctions:
     @pytest.mark.parametrize(
         ("expression", "expected"),
         [
-            ("isempty(empty)", True),
-            ("isempty(blank)", False),
-            ("isempty(nothing)", True),
-            ("isblank(blank)", True),
-            ("isblank(nothing)", True),
-            ("isblank(status)", False),
+            ("isempty(empty)", 1),
+            ("isempty(blank)", 0),
+            ("isempty(nothing)", 1),
+            ("isblank(blank)", 1),
+            ("isblank(nothing)", 1),
+            ("isblank(status)", 0),
             ("coalesce(nothing, note, status)", "completed"),
             ("concat(job_id, '/', duration)", "job-a/10"),
             ("strlen(message)", 25),
@@ -712,9 +712,10 @@ class TestParse:
             "| stats count(*) by first"
         )
 
-    def test_glob_regex(self) -> None:
-        """The glob's regex escapes its literal parts."""
-        assert re.compile(r"a\.b(.*?)\[(.*)", re.DOTALL) == glob_regex("a.b*[*")
+    def test_glob_literals_are_plain_text(self) -> None:
+        """A glob's literal parts are text, not regex: dots and brackets match themselves."""
+        assert ["x", "y]z"] == Glob("a.b*[*").match("0 a.bx[y]z")
+        assert Glob("a.b*[*").match("a_bx[y") is None
 
 
 class TestDedup:

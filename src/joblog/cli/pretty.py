@@ -214,7 +214,7 @@ def _seek_last_lines(stream: IO[bytes], count: int) -> None:
 
 def run_pretty(args: argparse.Namespace) -> int:
     """Run ``joblog pretty`` with parsed arguments; see :func:`joblog.cli.main`."""
-    from . import binary_stdin, check_stdin, color_wanted
+    from .common import binary_stdin, check_stdin, color_wanted
     from .output import write_text
     from .reader import resolve_sources
 

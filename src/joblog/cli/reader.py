@@ -108,19 +108,20 @@ class Row:
 Getter: TypeAlias = "Callable[[Row], Any]"
 
 
-def lookup(data: dict[str, Any], name: str) -> Any:
+def lookup(data: dict[str, Any], name: str, *, structures: bool = False) -> Any:
     """
     The value of the flattened field *name* in the JSON object *data*, or ``None``.
 
     ``a.b.1`` walks objects by key and arrays by index; a key that itself
     contains dots (``fields.message``) is found too.  Objects and arrays are
     not values (only their leaves are fields, as in CloudWatch), so they
-    count as absent, like ``null``.
+    count as absent, like ``null``, unless *structures* asks for them
+    (``unnest`` reads a list).
     """
     value = data.get(name)
     if value is None and "." in name:
         value = _walk(data, name.split("."), 0)
-    if type(value) is dict or type(value) is list:
+    if not structures and (type(value) is dict or type(value) is list):
         return None
     return value
 

@@ -419,7 +419,7 @@ def _line_fields(event: Mapping[str, Any]) -> str:
 
 def run_trace(args: argparse.Namespace) -> int:
     """Run ``joblog trace`` with parsed arguments; see :func:`joblog.cli.main`."""
-    from . import binary_stdin, check_stdin, color_wanted, parse_bound, report_not_json
+    from .common import binary_stdin, check_stdin, color_wanted, parse_bound, report_not_json
     from .expressions import compile_predicate
     from .prefilter import derive_prefilter
     from .reader import ScanStats, resolve_sources, scan

@@ -17,6 +17,8 @@ import re
 import time
 from typing import Final, TypeAlias, cast
 
+import orjson
+
 __all__ = [
     "NUMBER_START",
     "Timestamp",
@@ -96,6 +98,8 @@ def text(value: object) -> str:
         if number.is_integer() and abs(number) < 1e16:
             return str(int(number))
         return repr(number)
+    if kind is dict or kind is list:  # a map or list from jsonParse or unnest
+        return orjson.dumps(value).decode()
     return str(value)
 
 
