@@ -15,18 +15,23 @@ import time
 from collections.abc import Sequence
 from typing import IO, Final
 
+from ..render import escape_text
 from .errors import CLIError
 from .values import parse_time
 
 __all__ = [
     "binary_stdin",
     "check_stdin",
+    "choice_wanted",
     "color_wanted",
+    "expand_tracebacks",
     "isatty",
     "parse_bound",
     "report_not_json",
 ]
 
+#: Fields holding a multi-line traceback (an exception's, or ``stack_info``'s).
+TRACEBACK_KEYS: Final = ("exception", "stack")
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
 _DURATION_MS: Final = {
     "ms": 1,
@@ -98,6 +103,11 @@ def isatty(stream: object) -> bool:
         return False
 
 
+def choice_wanted(choice: str, stream: object) -> bool:
+    """``always``, ``never``, or ``auto``: whether *stream* is a terminal."""
+    return choice == "always" or (choice == "auto" and isatty(stream))
+
+
 def color_wanted(choice: str, stream: object) -> bool:
     """Whether to color: ``always``, ``never``, or ``auto`` (a terminal, unless NO_COLOR)."""
     if choice != "auto":
@@ -116,3 +126,22 @@ def report_not_json(count: int) -> None:
             f"joblog: {count} line{' was' if count == 1 else 's were'} not a JSON object "
             "(kept as events with only @message)\n"
         )
+
+
+def expand_tracebacks(event: dict[str, object]) -> tuple[dict[str, object], str]:
+    """
+    *event* without its multi-line tracebacks, and those tracebacks as indented lines.
+
+    Each traceback line is escaped on its own, so a log line still can never
+    forge another; only the breaks between a traceback's lines are real.
+    """
+    block: list[str] = []
+    rest = event
+    for key in TRACEBACK_KEYS:
+        value = event.get(key)
+        if isinstance(value, str) and "\n" in value:
+            if rest is event:
+                rest = dict(event)
+            del rest[key]
+            block.extend(f"    {escape_text(line)}\n" for line in value.rstrip("\n").split("\n"))
+    return rest, "".join(block)

@@ -124,6 +124,9 @@ def compile_regex(source: str, pos: int) -> re.Pattern[str]:
         raise QueryError(f"invalid regex: {exc.msg}", pos + 1 + min(offset, len(source))) from None
 
 
+# An id-like word: letters, digits and dashes (job-f7b5c1, job-0a2405), not a
+# number and with at least one dash; what follows may be any other text.
+_BARE_WORD = re.compile(r"[A-Za-z_][\w.]*(?:-[^\s|,()\[\]]+)+")
 _INLINE_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
 
 
@@ -421,7 +424,7 @@ class _Parser:
             self.next()
             if token.value == "=" and self.lex.peek().is_op("="):
                 raise QueryError("'==' is no operator here: compare with a single '='", token.pos)
-            return Binary(str(token.value), left, self.sum(), token.pos)
+            return Binary(str(token.value), left, self.operand(), token.pos)
         if token.is_op("=~"):
             self.next()
             if self.lex.peek_regex() is None:
@@ -443,6 +446,32 @@ class _Parser:
             self.next()
             return In(left, self.literal_list(), negated, token.pos)
         return left
+
+    def operand(self) -> Expr:
+        """
+        The right side of a comparison, with a hint when it is a string left unquoted.
+
+        ``job_id = job-f7b5c1`` would read as ``job - f7b5c1`` (or fail on
+        ``0a`` as a time unit): a word of letters joined by ``-`` with no
+        spaces is almost always an id the user forgot to quote.
+        """
+        start = self.lex.peek().pos
+        word = _BARE_WORD.match(self.text, start)
+        try:
+            expr = self.sum()
+        except QueryError as exc:
+            if word is None:
+                raise
+            raise self.unquoted(word.group(), start) from exc
+        if word is not None and word.end() == self.last_end and isinstance(expr, Binary):
+            raise self.unquoted(word.group(), start)
+        return expr
+
+    @staticmethod
+    def unquoted(word: str, pos: int) -> QueryError:
+        return QueryError(
+            f'strings need quotes: write "{word}" (for a subtraction, put spaces around -)', pos
+        )
 
     def like_pattern(self) -> str | Regex:
         token = self.lex.peek()
