@@ -132,6 +132,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         metavar="N",
         help="rows returned when the query has no limit (default: 10000)",
     )
+    _add_cloudwatch_arguments(query)
     query.set_defaults(run=_run_query)
 
     trace = commands.add_parser(
@@ -151,6 +152,7 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     trace.add_argument(
         "--tracebacks", choices=("auto", "always", "never"), default="auto", help=_TRACEBACK_HELP
     )
+    _add_cloudwatch_arguments(trace)
     trace.set_defaults(run=_run_trace, query="")
 
     pretty = commands.add_parser(
@@ -199,6 +201,28 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
         default="timestamp",
         metavar="KEY",
         help="the JSON key @timestamp comes from (default: timestamp)",
+    )
+
+
+def _add_cloudwatch_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "CloudWatch", "run in CloudWatch Logs Insights instead of on files (needs joblog[aws])"
+    )
+    group.add_argument(
+        "--log-group",
+        action="append",
+        default=[],
+        metavar="NAME",
+        dest="log_groups",
+        help="a CloudWatch log group to query (repeat for several); --since defaults to 1h",
+    )
+    group.add_argument(
+        "--region", metavar="REGION", help="the AWS region (default: boto3's configuration)"
+    )
+    group.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="a CloudWatch Logs endpoint other than AWS's own (a local emulator)",
     )
 
 

@@ -521,63 +521,36 @@ def _tracebacks(event: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------
 
 
+#: One line found for the trace: its event, its time (epoch ms), its stream.
+Found = tuple[Mapping[str, Any], float | None, str]
+
+
 def run_trace(args: argparse.Namespace) -> int:
     """Run ``joblog trace`` with parsed arguments; see :func:`joblog.cli.main`."""
-    from .common import (
-        binary_stdin,
-        check_stdin,
-        choice_wanted,
-        color_wanted,
-        parse_bound,
-        report_not_json,
-    )
-    from .expressions import compile_predicate
+    from .common import choice_wanted, color_wanted
     from .output import write_text
-    from .prefilter import derive_prefilter
-    from .reader import ScanStats, resolve_sources, scan
-    from .syntax import Field, Filter, Like
 
     job_id: str = args.job_id
     if not job_id:
         raise CLIError("JOB_ID must not be empty")
-    if not args.files and os.path.exists(job_id):
+    if not args.files and not args.log_groups and os.path.exists(job_id):
         raise CLIError(
             f"the job id is missing: {job_id!r} is a file; run joblog trace JOB_ID {job_id}"
         )
     # One pass finds the job, or the jobs whose id starts with JOB_ID.
-    test = Like(Field("job_id"), job_id)
-    keep = compile_predicate(test)
-    since = parse_bound(args.since, "--since")
-    until = parse_bound(args.until, "--until")
-    sources = resolve_sources(args.files, args.timestamp_key)
-    check_stdin(args.files)
-    stats = ScanStats()
-    found = [
-        row
-        for row in scan(
-            sources,
-            binary_stdin(),
-            stats,
-            prefilter=derive_prefilter([Filter(test)]),
-            since=since,
-            until=until,
-        )
-        if keep(row) is True
-    ]
-    report_not_json(stats.not_json)
-    job_id = _choose_job(job_id, {str(row.data.get("job_id")) for row in found})
+    found = _from_cloudwatch(args) if args.log_groups else _from_files(args)
+    job_id = _choose_job(job_id, {str(event.get("job_id")) for event, _when, _stream in found})
     if not job_id:
         sys.stderr.write(f"joblog trace: no line has job_id {escape_text(args.job_id)!r}\n")
         return 1
-    rows = [row for row in found if str(row.data.get("job_id")) == job_id]
-    rows.sort(key=lambda row: (row.timestamp is None, row.timestamp or 0.0, row.seq))
-    several = len({row.source for row in rows}) > 1
+    lines = [item for item in found if str(item[0].get("job_id")) == job_id]
+    # Stable: lines of one time keep their order in the merged input.
+    lines.sort(key=lambda item: (item[1] is None, item[1] or 0.0))
+    several = len({stream for _event, _when, stream in lines}) > 1
     trace = build_trace(
         job_id,
-        [(row.data, row.timestamp) for row in rows],
-        [row.source.log_stream if row.source is not None else "" for row in rows]
-        if several
-        else None,
+        [(event, when) for event, when, _stream in lines],
+        [stream for _event, _when, stream in lines] if several else None,
     )
     text = render_text(
         trace,
@@ -592,6 +565,69 @@ def run_trace(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CLIError(f"cannot write {args.html}: {exc.strerror}") from None
     return 0
+
+
+def _from_files(args: argparse.Namespace) -> list[Found]:
+    from .common import binary_stdin, check_stdin, parse_bound, report_not_json
+    from .expressions import compile_predicate
+    from .prefilter import derive_prefilter
+    from .reader import ScanStats, resolve_sources, scan
+    from .syntax import Field, Filter, Like
+
+    test = Like(Field("job_id"), args.job_id)
+    keep = compile_predicate(test)
+    since = parse_bound(args.since, "--since")
+    until = parse_bound(args.until, "--until")
+    sources = resolve_sources(args.files, args.timestamp_key)
+    check_stdin(args.files)
+    stats = ScanStats()
+    rows = scan(
+        sources,
+        binary_stdin(),
+        stats,
+        prefilter=derive_prefilter([Filter(test)]),
+        since=since,
+        until=until,
+    )
+    found: list[Found] = [
+        (row.data, row.timestamp, row.source.log_stream if row.source is not None else "")
+        for row in rows
+        if keep(row) is True
+    ]
+    report_not_json(stats.not_json)
+    return found
+
+
+def _from_cloudwatch(args: argparse.Namespace) -> list[Found]:
+    """The job's lines from CloudWatch: its JSON events, their times and log streams."""
+    from .cloudwatch import MAX_ROWS, connect, run_insights
+    from .query import cloudwatch_range
+    from .reader import parse_object
+    from .values import parse_time
+
+    if args.files:
+        raise CLIError("give log files or --log-group, not both")
+    wanted = args.job_id.replace("\\", "\\\\").replace('"', '\\"')
+    query = (
+        f'fields @timestamp, @message, @logStream | filter job_id like "{wanted}" '
+        f"| sort @timestamp asc | limit {MAX_ROWS}"
+    )
+    start, end = cloudwatch_range(args)
+    result = run_insights(
+        connect(args.region, args.endpoint_url), query, args.log_groups, start_ms=start, end_ms=end
+    )
+    found: list[Found] = []
+    for row in result.rows:
+        event = parse_object(row.get("@message", "").encode("utf-8", "surrogateescape"))
+        if event is None or not str(event.get("job_id", "")).startswith(args.job_id):
+            continue  # a line whose job_id merely contains JOB_ID
+        when = parse_time(event.get(args.timestamp_key))
+        if when is None:
+            # CloudWatch writes "2026-11-23 10:00:00.000"; an emulator may give epoch ms.
+            stamp = row.get("@timestamp", "")
+            when = parse_time(int(stamp) if stamp.isdigit() else stamp)
+        found.append((event, when, row.get("@logStream", "")))
+    return found
 
 
 def _choose_job(wanted: str, seen: set[str]) -> str:
