@@ -3,7 +3,7 @@
 
 ``count(*)`` is each group's row count; every other aggregate keeps a small
 running state per group (``pct`` keeps the values).  Groups come out in the
-natural order of their keys, the group of rows without a key last (D8).
+natural order of their keys, the group of rows without a key last.
 """
 
 from __future__ import annotations

@@ -68,7 +68,7 @@ class _Descending:
 
 def _order_key(keys: Sequence[tuple[Getter, bool]]) -> Callable[[Row], tuple[Any, ...]]:
     """
-    The sort key of a row for *keys* (getter, descending) in natural order (D10).
+    The sort key of a row for *keys* (getter, descending) in natural order.
 
     Absent values go last whatever the direction.  Ties keep the merged
     input order (``@timestamp``, then position), reversed when the first key
@@ -368,7 +368,7 @@ def _dedup_step(names: Sequence[Field]) -> Step:
         for row in rows:
             values = tuple(group_value(get(row)) for get in getters)
             if None in values:
-                yield row  # D13: absent values are never duplicates
+                yield row  # absent values are never duplicates
             elif values not in seen:
                 seen.add(values)
                 yield row
@@ -388,7 +388,7 @@ def _dedup_step(names: Sequence[Field]) -> Step:
 
 def _columns(commands: Sequence[Command]) -> list[str]:
     """
-    The output columns (D7): the last ``display``, else the ``stats`` columns
+    The output columns: the last ``display``, else the ``stats`` columns
     and the ``fields`` after them, else the union of all ``fields``, else
     ``@timestamp`` and ``@message``.
     """

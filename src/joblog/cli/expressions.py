@@ -3,7 +3,7 @@ Expressions compiled into closures: field access, operators, functions, truth.
 
 Expressions compile once into plain functions of a row, so evaluating a
 filter costs a few Python calls per line.  Absent values follow SQL's null
-logic (decision D6): a comparison, ``like``, ``in``, arithmetic or string
+logic: a comparison, ``like``, ``in``, arithmetic or string
 function with an absent operand is absent, ``not`` of absent is absent,
 ``and``/``or`` are Kleene's, and ``filter`` keeps a row only when its
 expression is true.  ``ispresent``, ``isempty``, ``isblank`` and
@@ -311,7 +311,7 @@ class _Compiler:
             and as_number(right.value) is None
         ):
             # The common filter (job_id = "…"): a string against a non-numeric
-            # string needs no number check (D5).
+            # string needs no number check.
             literal = right.value
             equal = op == "="
 
@@ -402,7 +402,7 @@ class _Compiler:
         items = [item.value for item in expr.items]
         keep = not expr.negated
         if all(type(item) is str and as_number(item) is None for item in items):
-            # Only non-numeric strings: a set lookup on the text form (D5).
+            # Only non-numeric strings: a set lookup on the text form.
             texts = frozenset(items)
 
             def member_text(row: Row) -> bool | None:

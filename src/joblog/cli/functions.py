@@ -26,7 +26,7 @@ from .values import Timestamp, as_number, ceil_time, compare, floor_time, parse_
 __all__ = ["ARITHMETIC", "FUNCTIONS", "FunctionSpec", "bin_getter", "round_time"]
 
 
-# Arithmetic (D6: non-numbers and absent operands give absent).
+# Arithmetic (non-numbers and absent operands give absent).
 
 
 def _divide(a: float, b: float) -> float | None:
