@@ -948,3 +948,34 @@ class TestMemory:
         large = self.peak(query, 80_000)
 
         assert large < 1.25 * small
+
+
+class TestTopRows:
+    @given(
+        values=st.lists(
+            st.one_of(st.none(), st.integers(-3, 3), st.sampled_from(["a", "b10", "b9"])),
+            max_size=40,
+        ),
+        times=st.lists(st.integers(0, 5), min_size=40, max_size=40),
+        top=st.integers(1, 8),
+        descending=st.booleans(),
+    )
+    @settings(max_examples=300, deadline=None)
+    def test_same_rows_as_nsmallest(
+        self, values: list[Any], times: list[int], top: int, descending: bool
+    ) -> None:
+        """sort … | limit keeps exactly heapq.nsmallest's rows, in its order."""
+        import heapq
+
+        from joblog.cli.engine import _order_key, smallest
+
+        source = Source("a", "a", None)
+        rows = [
+            Row(None, {"timestamp": when, **({} if value is None else {"v": value})}, source, n)
+            for n, (value, when) in enumerate(zip(values, times, strict=False))
+        ]
+        get = field_getter("v")
+        order = _order_key([(get, descending)])
+
+        expected = [row.seq for row in heapq.nsmallest(top, rows, key=order)]
+        assert expected == [row.seq for row in smallest(iter(rows), top, order, get)]

@@ -340,13 +340,57 @@ def _unnest_step(command: Unnest) -> Step:
     return step
 
 
+class _Largest:
+    """A heap entry ordered in reverse, so ``heapq``'s smallest is the largest kept key."""
+
+    __slots__ = ("key", "row")
+
+    def __init__(self, key: tuple[Any, ...], row: Row) -> None:
+        self.key = key
+        self.row = row
+
+    def __lt__(self, other: _Largest) -> bool:
+        return bool(other.key < self.key)
+
+
+def smallest(
+    rows: Iterable[Row], top: int, order: Callable[[Row], tuple[Any, ...]], first: Getter
+) -> list[Row]:
+    """
+    ``heapq.nsmallest(top, rows, key=order)``, cheaper when most rows lack the first key.
+
+    A row without the first sort key sorts after every row with it, in either
+    direction; so once *top* rows have the key, rows without it are dropped
+    after one field lookup, without computing their sort key (which parses
+    their time).  Both kinds are kept in heaps bounded by *top*, so memory
+    stays flat.
+    """
+    present: list[_Largest] = []
+    absent: list[_Largest] = []
+    for index, row in enumerate(rows):
+        heap = present
+        if first(row) is None:
+            if len(present) >= top:
+                continue
+            heap = absent
+        entry = _Largest((order(row), index), row)
+        if len(heap) < top:
+            heapq.heappush(heap, entry)
+        elif entry.key < heap[0].key:
+            heapq.heapreplace(heap, entry)
+    kept = sorted(present, key=lambda entry: entry.key)
+    kept += sorted(absent, key=lambda entry: entry.key)
+    return [entry.row for entry in kept[:top]]
+
+
 def _sort_step(keys: Sequence[SortKey], top: int | None) -> Step:
-    order = _order_key([(field_getter(key.field.name), key.descending) for key in keys])
+    getters = [field_getter(key.field.name) for key in keys]
+    order = _order_key(list(zip(getters, (key.descending for key in keys), strict=True)))
 
     def step(rows: Iterable[Row], _ordered: bool) -> tuple[Iterable[Row], bool]:
         if top is None:
             return sorted(rows, key=order), True
-        return heapq.nsmallest(top, rows, key=order), True
+        return smallest(rows, top, order, getters[0]), True
 
     return step
 
