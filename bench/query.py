@@ -1,23 +1,28 @@
 """
-``joblog query`` against ``jq`` doing the same work on a generated 50 MB JSON-lines log.
+``joblog query`` against ``jq`` and DuckDB doing the same work on a generated 50 MB log.
 
-Both run as commands (``python -m joblog`` and ``jq``), in one process of
-this script: rounds are interleaved (the order alternates each round), each
-contender's figure is its median wall time, and each ratio is the median of
-the per-round ratios (jq time / joblog time), so drift of the machine
-cancels out.  Before timing, the outputs are checked to agree.
+Each contender runs as a command (``python -m joblog``, ``jq``, and DuckDB's
+``read_json`` from ``python -c``), in one run of this script: rounds are
+interleaved (the order rotates each round), each figure is the median wall
+time, and each ratio is the median of the per-round ratios (their time /
+joblog's), so drift of the machine cancels out.  Before timing, the outputs
+are checked to agree.
 
     python bench/query.py [--rounds 5] [--size-mb 50] [--file PATH]
 
-Work:
-  trace filter  fields @timestamp, @message, job_id, stage, status
-                | filter job_id = "<one job>" | sort @timestamp asc
-                jq: [inputs | select(.job_id == $id) | {…}] | sort_by(.timestamp)[]
-  stats         stats count(*) by level
-                jq: reduce inputs as $e ({}; .[$e.level] += 1)
+Work (joblog / the baseline):
+  trace filter        fields … | filter job_id = "<one job>" | sort @timestamp asc
+                      jq: [inputs | select(.job_id == $id) | {…}] | sort_by(.timestamp)[]
+  count by level      stats count(*) by level
+                      jq: reduce inputs as $e ({}; .[$e.level] += 1)
+  stats by stage      stats count(*), avg(elapsed_ms), max(elapsed_ms) by stage
+                      DuckDB: SELECT stage, count(*), avg(elapsed_ms), max(…) … GROUP BY stage
+  sort | limit        fields job_id, elapsed_ms | sort elapsed_ms desc | limit 10
+                      DuckDB: SELECT job_id, elapsed_ms … ORDER BY elapsed_ms DESC LIMIT 10
 
-Targets: joblog at least 3x faster than jq on the filter, 2x on the stats.
-Needs jq (``apt-get install -y jq``).
+Targets: the filter at least 5x faster than jq, the count 3x; the stats and
+the sort within 2x DuckDB's time (DuckDB/joblog at least 0.5).
+Needs jq (``apt-get install -y jq``) and DuckDB (``pip install duckdb``).
 """
 
 from __future__ import annotations
@@ -32,7 +37,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterator
 
 import orjson
@@ -177,7 +181,23 @@ def run(command: list[str]) -> tuple[float, bytes]:
     return time.perf_counter() - started, result.stdout
 
 
-def commands(path: str, job_id: str) -> dict[str, tuple[list[str], list[str]]]:
+def duckdb(sql: str, path: str) -> list[str]:
+    """A command running *sql* (``LOG`` standing for the log) in DuckDB, printing JSON rows."""
+    script = (
+        "import duckdb, json, sys\n"
+        "sql = sys.argv[1].replace('LOG', "
+        '"read_json(" + repr(sys.argv[2]) + ", format=\'newline_delimited\')")\n'
+        "for row in duckdb.sql(sql).fetchall():\n"
+        "    print(json.dumps(row, default=str))\n"
+    )
+    return [sys.executable, "-c", script, sql, path]
+
+
+Work = dict[str, tuple[str, list[str], list[str]]]
+
+
+def commands(path: str, job_id: str) -> Work:
+    """Each piece of work: its baseline's name, joblog's command and the baseline's."""
     python = [sys.executable, "-m", "joblog", "query", "--format", "jsonl"]
     trace_query = (
         "fields @timestamp, @message, job_id, stage, status"
@@ -185,6 +205,7 @@ def commands(path: str, job_id: str) -> dict[str, tuple[list[str], list[str]]]:
     )
     return {
         "trace filter": (
+            "jq",
             [*python, trace_query, path],
             [
                 "jq", "-n", "-c", "--arg", "id", job_id,
@@ -193,29 +214,56 @@ def commands(path: str, job_id: str) -> dict[str, tuple[list[str], list[str]]]:
                 path,
             ],
         ),
-        "stats count(*) by level": (
+        "count by level": (
+            "jq",
             [*python, "stats count(*) by level", path],
             ["jq", "-n", "-c", "reduce inputs as $e ({}; .[$e.level] += 1)", path],
+        ),
+        "stats by stage": (
+            "duckdb",
+            [*python, "stats count(*), avg(elapsed_ms), max(elapsed_ms) by stage", path],
+            duckdb(
+                "SELECT stage, count(*), avg(elapsed_ms), max(elapsed_ms) FROM LOG "
+                "GROUP BY stage ORDER BY stage NULLS LAST",
+                path,
+            ),
+        ),
+        "sort | limit": (
+            "duckdb",
+            [*python, "fields job_id, elapsed_ms | sort elapsed_ms desc | limit 10", path],
+            duckdb(
+                "SELECT job_id, elapsed_ms FROM LOG ORDER BY elapsed_ms DESC NULLS LAST LIMIT 10",
+                path,
+            ),
         ),
     }  # fmt: skip
 
 
 def check(name: str, ours: bytes, theirs: bytes) -> None:
     """Make sure both did the same work before timing them."""
+    mine = [json.loads(line) for line in ours.splitlines()]
     if name == "trace filter":
-        mine = [json.loads(line)["@timestamp"] for line in ours.splitlines()]
         jq = [json.loads(line)["timestamp"] for line in theirs.splitlines()]
         if len(mine) != len(jq) or not mine:
             raise SystemExit(f"{name}: joblog found {len(mine)} lines, jq {len(jq)}")
+    elif name == "count by level":
+        counts = {row["level"]: row["count(*)"] for row in mine}
+        if counts != json.loads(theirs):
+            raise SystemExit(f"{name}: joblog counted {counts}, jq {theirs!r}")
     else:
-        mine_counts = {
-            json.loads(line)["level"]: json.loads(line)["count(*)"] for line in ours.splitlines()
-        }
-        if Counter(mine_counts) != Counter(json.loads(theirs)):
-            raise SystemExit(f"{name}: joblog counted {mine_counts}, jq {theirs!r}")
+        rows = [json.loads(line) for line in theirs.splitlines()]
+        if name == "stats by stage":
+            got = [[row.get("stage"), row["count(*)"]] for row in mine]
+            want = [row[:2] for row in rows]
+        else:
+            got = [row.get("elapsed_ms") for row in mine]
+            want = [row[1] for row in rows]
+        if got != want:
+            raise SystemExit(f"{name}: joblog gave {got}, DuckDB {want}")
 
 
-TARGETS = {"trace filter": 3.0, "stats count(*) by level": 2.0}
+#: (baseline time / joblog time) each piece of work must reach.
+TARGETS = {"trace filter": 5.0, "count by level": 3.0, "stats by stage": 0.5, "sort | limit": 0.5}
 
 
 def main() -> int:
@@ -227,6 +275,11 @@ def main() -> int:
     if shutil.which("jq") is None:
         sys.stderr.write("bench/query.py needs jq: install it with `apt-get install -y jq`\n")
         return 1
+    try:
+        import duckdb as duck
+    except ImportError:
+        sys.stderr.write("bench/query.py needs DuckDB: install it with `pip install duckdb`\n")
+        return 1
     with tempfile.TemporaryDirectory() as tmp:
         path = args.file or os.path.join(tmp, "bench.jsonl")
         job_id = generate(path, args.size_mb)
@@ -234,29 +287,33 @@ def main() -> int:
         with open(path, "rb") as log:
             lines = sum(1 for _ in log)
         jq_version = run(["jq", "--version"])[1].decode().strip()
-        print(f"log: {size / 1e6:.1f} MB, {lines} lines; {jq_version}; job {job_id}")
+        print(
+            f"log: {size / 1e6:.1f} MB, {lines} lines; {jq_version}; DuckDB {duck.__version__}; "
+            f"job {job_id}"
+        )
         work = commands(path, job_id)
-        times: dict[str, dict[str, list[float]]] = {name: {"joblog": [], "jq": []} for name in work}
-        for name, (ours, theirs) in work.items():
+        times: dict[str, dict[str, list[float]]] = {
+            name: {"joblog": [], "baseline": []} for name in work
+        }
+        for name, (_who, ours, theirs) in work.items():
             check(name, run(ours)[1], run(theirs)[1])
         for round_ in range(args.rounds):
-            for name, (ours, theirs) in work.items():
-                pair = [("joblog", ours), ("jq", theirs)]
+            for name, (_who, ours, theirs) in work.items():
+                pair = [("joblog", ours), ("baseline", theirs)]
                 for who, command in pair if round_ % 2 == 0 else reversed(pair):
                     times[name][who].append(run(command)[0])
-    print(f"\n{'work':<26}{'joblog s':>10}{'jq s':>10}{'jq/joblog':>11}{'target':>9}")
+    print(f"\n{'work':<18}{'joblog s':>10}{'baseline':>16}{'them/joblog':>13}{'target':>10}")
     missed = False
     for name, contenders in times.items():
         ratio = statistics.median(
-            j / o for o, j in zip(contenders["joblog"], contenders["jq"], strict=True)
+            b / o for o, b in zip(contenders["joblog"], contenders["baseline"], strict=True)
         )
         verdict = "ok" if ratio >= TARGETS[name] else "MISSED"
         missed |= verdict == "MISSED"
         ours = statistics.median(contenders["joblog"])
-        theirs = statistics.median(contenders["jq"])
-        print(
-            f"{name:<26}{ours:>10.3f}{theirs:>10.3f}{ratio:>10.2f}x  >= {TARGETS[name]}x {verdict}"
-        )
+        theirs = statistics.median(contenders["baseline"])
+        label = f"{work[name][0]} {theirs:.3f}"
+        print(f"{name:<18}{ours:>10.3f}{label:>16}{ratio:>12.2f}x  >= {TARGETS[name]}x {verdict}")
     return 1 if missed else 0
 
 

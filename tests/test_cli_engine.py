@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from joblog.cli.engine import Plan, glob_regex
+from joblog.cli.engine import Glob, Plan
 from joblog.cli.errors import QueryError
 from joblog.cli.expressions import (
     compile_expr,
@@ -317,12 +317,12 @@ class TestFunctions:
     @pytest.mark.parametrize(
         ("expression", "expected"),
         [
-            ("isempty(empty)", True),
-            ("isempty(blank)", False),
-            ("isempty(nothing)", True),
-            ("isblank(blank)", True),
-            ("isblank(nothing)", True),
-            ("isblank(status)", False),
+            ("isempty(empty)", 1),
+            ("isempty(blank)", 0),
+            ("isempty(nothing)", 1),
+            ("isblank(blank)", 1),
+            ("isblank(nothing)", 1),
+            ("isblank(status)", 0),
             ("coalesce(nothing, note, status)", "completed"),
             ("concat(job_id, '/', duration)", "job-a/10"),
             ("strlen(message)", 25),
@@ -712,9 +712,10 @@ class TestParse:
             "| stats count(*) by first"
         )
 
-    def test_glob_regex(self) -> None:
-        """The glob's regex escapes its literal parts."""
-        assert re.compile(r"a\.b(.*?)\[(.*)", re.DOTALL) == glob_regex("a.b*[*")
+    def test_glob_literals_are_plain_text(self) -> None:
+        """A glob's literal parts are text, not regex: dots and brackets match themselves."""
+        assert ["x", "y]z"] == Glob("a.b*[*").match("0 a.bx[y]z")
+        assert Glob("a.b*[*").match("a_bx[y") is None
 
 
 class TestDedup:
@@ -947,3 +948,34 @@ class TestMemory:
         large = self.peak(query, 80_000)
 
         assert large < 1.25 * small
+
+
+class TestTopRows:
+    @given(
+        values=st.lists(
+            st.one_of(st.none(), st.integers(-3, 3), st.sampled_from(["a", "b10", "b9"])),
+            max_size=40,
+        ),
+        times=st.lists(st.integers(0, 5), min_size=40, max_size=40),
+        top=st.integers(1, 8),
+        descending=st.booleans(),
+    )
+    @settings(max_examples=300, deadline=None)
+    def test_same_rows_as_nsmallest(
+        self, values: list[Any], times: list[int], top: int, descending: bool
+    ) -> None:
+        """sort … | limit keeps exactly heapq.nsmallest's rows, in its order."""
+        import heapq
+
+        from joblog.cli.engine import _order_key, smallest
+
+        source = Source("a", "a", None)
+        rows = [
+            Row(None, {"timestamp": when, **({} if value is None else {"v": value})}, source, n)
+            for n, (value, when) in enumerate(zip(values, times, strict=False))
+        ]
+        get = field_getter("v")
+        order = _order_key([(get, descending)])
+
+        expected = [row.seq for row in heapq.nsmallest(top, rows, key=order)]
+        assert expected == [row.seq for row in smallest(iter(rows), top, order, get)]

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from joblog.cli import color_wanted, main, parse_bound
+from joblog.cli import main
+from joblog.cli.common import color_wanted, parse_bound
 from joblog.cli.output import format_rows, write_text
 
 from .cli_support import FAILED_JOB, GOOD_JOBS, pipeline_log

@@ -15,28 +15,19 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
-import shutil
 import sys
-import time
 from collections.abc import Sequence
-from typing import IO, Final
 
 from .errors import CLIError, QueryError
-from .output import FORMATS, format_rows, write_text
-from .values import parse_time
+from .output import FORMATS
 
 __all__ = ["main"]
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)")
-_DURATION_MS: Final = {
-    "ms": 1,
-    "s": 1000,
-    "m": 60_000,
-    "h": 3_600_000,
-    "d": 86_400_000,
-    "w": 7 * 86_400_000,
-}
+_COLOR_HELP = "color the output: auto (a terminal, unless NO_COLOR is set), always or never"
+_TRACEBACK_HELP = (
+    "print an exception's traceback expanded on the lines after it: auto (on a terminal), "
+    "always or never (one escaped line)"
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -47,9 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit status: 0 on success, 1 when ``trace`` finds no line of the
         job, 2 for a usage error (a malformed query, a missing file).
     """
-    parser = _parser()
+    parser, commands = _parser()
+    arguments = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
+        args = _parse(parser, commands, arguments)
     except SystemExit as exc:  # --help, --version and usage errors
         return exc.code if isinstance(exc.code, int) else 2
     try:
@@ -91,7 +83,28 @@ class _Version(argparse.Action):
         parser.exit()
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parse(
+    parser: argparse.ArgumentParser,
+    commands: dict[str, argparse.ArgumentParser],
+    arguments: list[str],
+) -> argparse.Namespace:
+    """
+    Parse the command line, the subcommand's options anywhere among its arguments.
+
+    argparse's subparsers stop at the first option after the positionals
+    (``trace JOB_ID --html out.html FILE`` would leave FILE unrecognized), so
+    the subcommand's own parser reads its arguments intermixed, and its
+    errors show its own usage.
+    """
+    if not arguments or arguments[0] not in commands:
+        # --help, --version, a missing or unknown command: the top-level parser's answers.
+        return parser.parse_args(arguments)
+    args = commands[arguments[0]].parse_intermixed_args(arguments[1:])
+    args.command = arguments[0]
+    return args
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
     parser = argparse.ArgumentParser(
         prog="joblog",
         description="Query, trace and pretty-print JSON-lines logs.",
@@ -119,6 +132,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="rows returned when the query has no limit (default: 10000)",
     )
+    _add_cloudwatch_arguments(query)
     query.set_defaults(run=_run_query)
 
     trace = commands.add_parser(
@@ -127,10 +141,18 @@ def _parser() -> argparse.ArgumentParser:
         description="Show the lines of one job in time order, with each line's offset from the "
         "job's first line and each stage's duration.",
     )
-    trace.add_argument("job_id", metavar="JOB_ID", help="the job's job_id")
+    trace.add_argument(
+        "job_id", metavar="JOB_ID", help="the job's job_id, or a prefix that only one job has"
+    )
     _add_input_arguments(trace)
     trace.add_argument("--html", metavar="FILE", help="also write an HTML waterfall of the job")
-    trace.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    trace.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help=_COLOR_HELP
+    )
+    trace.add_argument(
+        "--tracebacks", choices=("auto", "always", "never"), default="auto", help=_TRACEBACK_HELP
+    )
+    _add_cloudwatch_arguments(trace)
     trace.set_defaults(run=_run_trace, query="")
 
     pretty = commands.add_parser(
@@ -148,12 +170,17 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="start with the last N lines (default: all; 10 with --follow)",
     )
-    pretty.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    pretty.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help=_COLOR_HELP
+    )
+    pretty.add_argument(
+        "--tracebacks", choices=("auto", "always", "never"), default="auto", help=_TRACEBACK_HELP
+    )
     pretty.add_argument(
         "--interval", type=float, default=0.25, help=argparse.SUPPRESS
     )  # seconds between polls with --follow (tests shorten it)
     pretty.set_defaults(run=_run_pretty, query="")
-    return parser
+    return parser, {"query": query, "trace": trace, "pretty": pretty}
 
 
 def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
@@ -177,6 +204,28 @@ def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _add_cloudwatch_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group(
+        "CloudWatch", "run in CloudWatch Logs Insights instead of on files (needs joblog[aws])"
+    )
+    group.add_argument(
+        "--log-group",
+        action="append",
+        default=[],
+        metavar="NAME",
+        dest="log_groups",
+        help="a CloudWatch log group to query (repeat for several); --since defaults to 1h",
+    )
+    group.add_argument(
+        "--region", metavar="REGION", help="the AWS region (default: boto3's configuration)"
+    )
+    group.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="a CloudWatch Logs endpoint other than AWS's own (a local emulator)",
+    )
+
+
 def _positive_int(value: str) -> int:
     number = _non_negative_int(value)
     if number < 1:
@@ -194,109 +243,10 @@ def _non_negative_int(value: str) -> int:
     return number
 
 
-def parse_bound(value: str | None, option: str, now: float | None = None) -> float | None:
-    """
-    Epoch milliseconds for ``--since``/``--until``: an ISO time, a date, or a duration ago.
-
-    Raises:
-        CLIError: when *value* is none of those.
-    """
-    if value is None:
-        return None
-    duration = _DURATION.fullmatch(value.strip())
-    if duration is not None:
-        amount, unit = duration.groups()
-        current = time.time() * 1000 if now is None else now
-        return current - float(amount) * _DURATION_MS[unit]
-    when = parse_time(value)
-    if when is None:
-        raise CLIError(
-            f"{option}: cannot read {value!r} as a time; use 2026-11-23T10:00:00Z, "
-            "2026-11-23 or a duration such as 15m, 2h or 7d"
-        )
-    return float(when)
-
-
-def binary_stdin() -> IO[bytes]:
-    """The standard input as bytes (``sys.stdin`` may be replaced, as in tests)."""
-    stdin = sys.stdin
-    buffer = getattr(stdin, "buffer", None)
-    if buffer is not None:
-        return buffer  # type: ignore[no-any-return]
-    return _EncodedText(stdin)  # type: ignore[return-value]  # reads like a byte stream
-
-
-class _EncodedText:
-    """A text stream (``io.StringIO`` as ``sys.stdin``) read as UTF-8 bytes."""
-
-    def __init__(self, stream: IO[str]) -> None:
-        self._stream = stream
-
-    def read(self, size: int = -1) -> bytes:
-        return self._stream.read(size).encode("utf-8", "surrogateescape")
-
-
-def check_stdin(files: Sequence[str]) -> None:
-    """
-    Refuse to wait for logs typed at a terminal.
-
-    Raises:
-        CLIError: when stdin would be read and it is a terminal.
-    """
-    if (not files or "-" in files) and _isatty(sys.stdin):
-        raise CLIError("no input: name log files, or pipe lines into joblog")
-
-
-def _isatty(stream: object) -> bool:
-    try:
-        return bool(stream.isatty())  # type: ignore[attr-defined]
-    except (AttributeError, ValueError):
-        return False
-
-
-def color_wanted(choice: str, stream: object) -> bool:
-    """Whether to color: ``always``, ``never``, or ``auto`` (a terminal, unless NO_COLOR)."""
-    if choice != "auto":
-        return choice == "always"
-    if os.environ.get("NO_COLOR"):
-        return False
-    if os.environ.get("FORCE_COLOR"):
-        return True
-    return _isatty(stream)
-
-
 def _run_query(args: argparse.Namespace) -> int:
-    from .engine import Plan
-    from .parser import parse_query
-    from .reader import ScanStats, resolve_sources, scan
+    from .query import run_query
 
-    plan = Plan(parse_query(args.query), default_limit=args.default_limit)
-    since = parse_bound(args.since, "--since")
-    until = parse_bound(args.until, "--until")
-    sources = resolve_sources(args.files, args.timestamp_key)
-    check_stdin(args.files)
-    stats = ScanStats()
-    rows = plan.run(
-        scan(sources, binary_stdin(), stats, prefilter=plan.prefilter, since=since, until=until)
-    )
-    terminal = _isatty(sys.stdout)
-    kind = args.format or ("table" if terminal else "jsonl")
-    # On a terminal the table fits its width; anywhere else cells stay whole.
-    width = shutil.get_terminal_size().columns if terminal else None
-    records = [plan.values(row) for row in rows]
-    write_text(sys.stdout, format_rows(kind, plan.columns, records, width=width))
-    sys.stdout.flush()
-    report_not_json(stats.not_json)
-    return 0
-
-
-def report_not_json(count: int) -> None:
-    """Tell stderr how many lines were not JSON objects (they are never fatal)."""
-    if count:
-        sys.stderr.write(
-            f"joblog: {count} line{' was' if count == 1 else 's were'} not a JSON object "
-            "(kept as events with only @message)\n"
-        )
+    return run_query(args)
 
 
 def _run_trace(args: argparse.Namespace) -> int:

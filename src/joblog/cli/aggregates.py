@@ -3,21 +3,22 @@
 
 ``count(*)`` is each group's row count; every other aggregate keeps a small
 running state per group (``pct`` keeps the values).  Groups come out in the
-natural order of their keys, the group of rows without a key last (D8).
+natural order of their keys, the group of rows without a key last.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any, Final
 
-from .expressions import compile_expr, field_getter, group_value
+from .expressions import compile_expr, compile_value, field_getter, group_value
 from .reader import Getter, Row
-from .syntax import Agg, Binary, Call, Expr, In, Like, Stats, Unary
+from .syntax import Agg, Expr, Stats, children
 from .values import NUMBER_START, as_number, sort_key
 
-__all__ = ["StatsStep"]
+__all__ = ["AGGREGATES", "AggregateSpec", "StatsStep"]
 
 
 class _Aggregate:
@@ -196,16 +197,58 @@ class _Latest(_Earliest):
     latest = True
 
 
-_AGGREGATES: Final[dict[str, type[_Aggregate]]] = {
-    "count": _Count,
-    "count_distinct": _CountDistinct,
-    "sum": _Sum,
-    "avg": _Avg,
-    "min": _Min,
-    "max": _Max,
-    "stddev": _Stddev,
-    "earliest": _Earliest,
-    "latest": _Latest,
+class _SortsFirst(_Aggregate):
+    """``sortsFirst``: the value that comes first in ``sort``'s natural order."""
+
+    __slots__ = ("best", "key")
+    sign = -1
+
+    def __init__(self, get: Getter) -> None:
+        super().__init__(get)
+        self.key: tuple[int, Any] | None = None
+        self.best: Any = None
+
+    def add(self, row: Row) -> None:
+        value = self.get(row)
+        if value is None:
+            return
+        key = sort_key(value)
+        if self.key is None or (key < self.key if self.sign < 0 else key > self.key):
+            self.key = key
+            self.best = value
+
+    def result(self) -> Any:
+        return self.best
+
+
+class _SortsLast(_SortsFirst):
+    __slots__ = ()
+    sign = 1
+
+
+@dataclass(frozen=True)
+class AggregateSpec:
+    """One aggregate function of ``stats``: its argument counts and its running state."""
+
+    low: int
+    high: int
+    state: type[_Aggregate] | None = None  # None: count(*) or pct, built specially
+
+
+#: Every aggregate function by lower-case name: its arity and implementation.
+AGGREGATES: Final[dict[str, AggregateSpec]] = {
+    "count": AggregateSpec(0, 1, _Count),
+    "count_distinct": AggregateSpec(1, 1, _CountDistinct),
+    "sum": AggregateSpec(1, 1, _Sum),
+    "avg": AggregateSpec(1, 1, _Avg),
+    "min": AggregateSpec(1, 1, _Min),
+    "max": AggregateSpec(1, 1, _Max),
+    "pct": AggregateSpec(2, 2),
+    "stddev": AggregateSpec(1, 1, _Stddev),
+    "earliest": AggregateSpec(1, 1, _Earliest),
+    "latest": AggregateSpec(1, 1, _Latest),
+    "sortsfirst": AggregateSpec(1, 1, _SortsFirst),
+    "sortslast": AggregateSpec(1, 1, _SortsLast),
 }
 
 
@@ -214,23 +257,16 @@ def _aggregate_factory(node: Agg) -> Callable[[], _Aggregate]:
     if node.name == "pct":
         percent = float(node.args[1].value)  # type: ignore[union-attr]  # a Literal number
         return lambda: _Percentile(get, percent)
-    cls = _AGGREGATES[node.name]
+    cls: type[_Aggregate] = AGGREGATES[node.name].state  # type: ignore[assignment]  # set but for pct
     return lambda: cls(get)
 
 
 def _collect_aggregates(expr: Expr, found: list[Agg]) -> None:
     if isinstance(expr, Agg):
         found.append(expr)
-    elif isinstance(expr, Unary):
-        _collect_aggregates(expr.operand, found)
-    elif isinstance(expr, Binary):
-        _collect_aggregates(expr.left, found)
-        _collect_aggregates(expr.right, found)
-    elif isinstance(expr, (Like, In)):
-        _collect_aggregates(expr.operand, found)
-    elif isinstance(expr, Call):
-        for arg in expr.args:
-            _collect_aggregates(arg, found)
+        return
+    for child in children(expr):
+        _collect_aggregates(child, found)
 
 
 class _Group:
@@ -245,7 +281,7 @@ class _Group:
 
 
 class StatsStep:
-    """ "
+    """
     ``stats``: group rows by the ``by`` items and aggregate each group.
 
     Args:
@@ -254,7 +290,7 @@ class StatsStep:
 
     def __init__(self, command: Stats) -> None:
         self.by_names = [item.name for item in command.by]
-        self.by_getters = [compile_expr(item.expr) for item in command.by]
+        self.by_getters = [compile_value(item.expr) for item in command.by]
         nodes: list[Agg] = []
         for item in command.items:
             _collect_aggregates(item.expr, nodes)
@@ -267,7 +303,7 @@ class StatsStep:
         slots = {
             id(node): field_getter(name) for node, name in zip(nodes, self.slot_names, strict=True)
         }
-        self.items = [(item.name, compile_expr(item.expr, slots)) for item in command.items]
+        self.items = [(item.name, compile_value(item.expr, slots)) for item in command.items]
 
     def run(self, rows: Iterable[Row]) -> list[Row]:
         groups: dict[Any, _Group] = {}
@@ -305,7 +341,8 @@ class StatsStep:
         }
         scratch = Row(None, {}, None, seq, results)
         for name, expression in self.items:
-            out[name] = expression(scratch)
+            # A later item may use an earlier one's name (hi - lo as spread).
+            out[name] = results[name] = expression(scratch)
         return Row(None, {}, None, seq, out)
 
 

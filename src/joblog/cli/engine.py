@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final, TypeAlias
 
 from .aggregates import StatsStep
-from .expressions import compile_expr, compile_predicate, field_getter, group_value
+from .expressions import compile_expr, compile_predicate, compile_value, field_getter, group_value
 from .prefilter import derive_prefilter
-from .reader import Getter, Row
+from .reader import Getter, Row, lookup
 from .syntax import (
     Command,
     Dedup,
@@ -35,10 +34,11 @@ from .syntax import (
     Sort,
     SortKey,
     Stats,
+    Unnest,
 )
 from .values import sort_key, text
 
-__all__ = ["DEFAULT_LIMIT", "Plan", "glob_regex"]
+__all__ = ["DEFAULT_LIMIT", "Glob", "Plan"]
 
 #: Rows a query returns when it has no ``limit`` (CloudWatch's current default).
 DEFAULT_LIMIT: Final = 10_000
@@ -68,7 +68,7 @@ class _Descending:
 
 def _order_key(keys: Sequence[tuple[Getter, bool]]) -> Callable[[Row], tuple[Any, ...]]:
     """
-    The sort key of a row for *keys* (getter, descending) in natural order (D10).
+    The sort key of a row for *keys* (getter, descending) in natural order.
 
     Absent values go last whatever the direction.  Ties keep the merged
     input order (``@timestamp``, then position), reversed when the first key
@@ -183,7 +183,10 @@ def _compile_steps(commands: Sequence[Command], final_limit: int | None) -> list
             steps.append(_limit_step(command.count))
         elif isinstance(command, Dedup):
             steps.append(_dedup_step(command.names))
-        # display only chooses columns
+        elif isinstance(command, Unnest):
+            steps.append(_unnest_step(command))
+        else:  # display chooses the columns, and computes those it names with an expression
+            steps.append(_fields_step(command.items))
     return steps
 
 
@@ -207,7 +210,7 @@ def _stats_step(command: Stats) -> Step:
 
 def _fields_step(items: Sequence[Item]) -> Step:
     computed = [
-        (item.name, compile_expr(item.expr))
+        (item.name, compile_value(item.expr))
         for item in items
         if not (isinstance(item.expr, Field) and item.alias is None)
     ]
@@ -227,16 +230,48 @@ def _fields_step(items: Sequence[Item]) -> Step:
     return step
 
 
-def glob_regex(pattern: str) -> re.Pattern[str]:
+class Glob:
     """
-    The regex of a ``parse`` glob (D12): unanchored, each ``*`` lazy, a final ``*`` to the end.
+    A ``parse`` glob, matched in linear time.
+
+    The glob is unanchored at the start, each ``*`` is lazy (it stops at the
+    first place the next literal text occurs) and a final ``*`` runs to the
+    end, as in CloudWatch's example (``"[*] * The error was: *"``).  Finding
+    each literal with ``str.find`` after the previous one gives the same
+    captures as the regex ``lit(.*?)lit…`` would, without a regex search
+    retrying every start offset (quadratic on a long line that does not
+    match a glob starting with ``*``).
+
+    Args:
+        pattern: the glob, ``*`` standing for each captured field.
     """
-    parts = pattern.split("*")
-    regex = re.escape(parts[0])
-    for index, part in enumerate(parts[1:], start=1):
-        last = index == len(parts) - 1
-        regex += ("(.*)" if last and not part else "(.*?)") + re.escape(part)
-    return re.compile(regex, re.DOTALL)
+
+    __slots__ = ("literals",)
+
+    def __init__(self, pattern: str) -> None:
+        self.literals = pattern.split("*")
+
+    def match(self, value: str) -> list[str] | None:
+        """The captured texts, one per ``*``, or ``None`` when *value* does not match."""
+        literals = self.literals
+        first = literals[0]
+        start = value.find(first)
+        if start < 0:
+            return None
+        position = start + len(first)
+        captures: list[str] = []
+        last = len(literals) - 1
+        for index in range(1, last + 1):
+            literal = literals[index]
+            if index == last and not literal:
+                captures.append(value[position:])
+                return captures
+            found = value.find(literal, position)
+            if found < 0:
+                return None
+            captures.append(value[position:found])
+            position = found + len(literal)
+        return captures
 
 
 def _parse_step(command: Parse) -> Step:
@@ -245,12 +280,15 @@ def _parse_step(command: Parse) -> Step:
     )
     names = command.names
     if isinstance(command.pattern, Regex):
-        regex = command.pattern.pattern
-        groups: Sequence[str | int] = names
+        search = command.pattern.pattern.search
+
+        def capture(value: str) -> Sequence[str | None] | None:
+            found = search(value)
+            return None if found is None else [found.group(name) for name in names]
+
     else:
-        regex = glob_regex(command.pattern)
-        groups = range(1, len(names) + 1)
-    pairs = list(zip(names, groups, strict=True))
+        capture = Glob(command.pattern).match
+    absent = [None] * len(names)
 
     def extract(rows: Iterable[Row]) -> Iterator[Row]:
         for row in rows:
@@ -258,9 +296,8 @@ def _parse_step(command: Parse) -> Step:
             if extra is None:
                 extra = row.extra = {}
             value = source(row)
-            found = None if value is None else regex.search(text(value))
-            for name, group in pairs:
-                extra[name] = found.group(group) if found is not None else None
+            found = None if value is None else capture(text(value))
+            extra.update(zip(names, absent if found is None else found, strict=True))
             yield row
 
     def step(rows: Iterable[Row], ordered: bool) -> tuple[Iterable[Row], bool]:
@@ -269,13 +306,91 @@ def _parse_step(command: Parse) -> Step:
     return step
 
 
+def _unnest_step(command: Unnest) -> Step:
+    path = command.source.name
+    name = command.name
+    get = field_getter(path)
+
+    def items(row: Row) -> list[Any]:
+        # The list itself, not its leaves: created maps and lists first, then the line's JSON.
+        extra = row.extra
+        value = None
+        if extra is not None:
+            value = extra.get(path)
+            if value is None:
+                value = lookup(extra, path, structures=True)
+        if value is None:
+            value = lookup(row.data, path.removeprefix("@@"), structures=True)
+        if value is None:
+            value = get(row)
+        if value is None:
+            return []
+        return value if type(value) is list else [value]
+
+    def expand(rows: Iterable[Row]) -> Iterator[Row]:
+        for row in rows:
+            for item in items(row):
+                extra = dict(row.extra) if row.extra is not None else {}
+                extra[name] = item
+                yield Row(row.raw, row.data, row.source, row.seq, extra)
+
+    def step(rows: Iterable[Row], ordered: bool) -> tuple[Iterable[Row], bool]:
+        return expand(rows), ordered
+
+    return step
+
+
+class _Largest:
+    """A heap entry ordered in reverse, so ``heapq``'s smallest is the largest kept key."""
+
+    __slots__ = ("key", "row")
+
+    def __init__(self, key: tuple[Any, ...], row: Row) -> None:
+        self.key = key
+        self.row = row
+
+    def __lt__(self, other: _Largest) -> bool:
+        return bool(other.key < self.key)
+
+
+def smallest(
+    rows: Iterable[Row], top: int, order: Callable[[Row], tuple[Any, ...]], first: Getter
+) -> list[Row]:
+    """
+    ``heapq.nsmallest(top, rows, key=order)``, cheaper when most rows lack the first key.
+
+    A row without the first sort key sorts after every row with it, in either
+    direction; so once *top* rows have the key, rows without it are dropped
+    after one field lookup, without computing their sort key (which parses
+    their time).  Both kinds are kept in heaps bounded by *top*, so memory
+    stays flat.
+    """
+    present: list[_Largest] = []
+    absent: list[_Largest] = []
+    for index, row in enumerate(rows):
+        heap = present
+        if first(row) is None:
+            if len(present) >= top:
+                continue
+            heap = absent
+        entry = _Largest((order(row), index), row)
+        if len(heap) < top:
+            heapq.heappush(heap, entry)
+        elif entry.key < heap[0].key:
+            heapq.heapreplace(heap, entry)
+    kept = sorted(present, key=lambda entry: entry.key)
+    kept += sorted(absent, key=lambda entry: entry.key)
+    return [entry.row for entry in kept[:top]]
+
+
 def _sort_step(keys: Sequence[SortKey], top: int | None) -> Step:
-    order = _order_key([(field_getter(key.field.name), key.descending) for key in keys])
+    getters = [field_getter(key.field.name) for key in keys]
+    order = _order_key(list(zip(getters, (key.descending for key in keys), strict=True)))
 
     def step(rows: Iterable[Row], _ordered: bool) -> tuple[Iterable[Row], bool]:
         if top is None:
             return sorted(rows, key=order), True
-        return heapq.nsmallest(top, rows, key=order), True
+        return smallest(rows, top, order, getters[0]), True
 
     return step
 
@@ -297,7 +412,7 @@ def _dedup_step(names: Sequence[Field]) -> Step:
         for row in rows:
             values = tuple(group_value(get(row)) for get in getters)
             if None in values:
-                yield row  # D13: absent values are never duplicates
+                yield row  # absent values are never duplicates
             elif values not in seen:
                 seen.add(values)
                 yield row
@@ -317,7 +432,7 @@ def _dedup_step(names: Sequence[Field]) -> Step:
 
 def _columns(commands: Sequence[Command]) -> list[str]:
     """
-    The output columns (D7): the last ``display``, else the ``stats`` columns
+    The output columns: the last ``display``, else the ``stats`` columns
     and the ``fields`` after them, else the union of all ``fields``, else
     ``@timestamp`` and ``@message``.
     """
@@ -328,7 +443,7 @@ def _columns(commands: Sequence[Command]) -> list[str]:
         if isinstance(command, Fields):
             fields.extend(item.name for item in command.items)
         elif isinstance(command, Display):
-            display = [name.name for name in command.names]
+            display = [item.name for item in command.items]
         elif isinstance(command, Stats):
             stats = [item.name for item in command.by] + [item.name for item in command.items]
             fields = []

@@ -3,7 +3,7 @@ Expressions compiled into closures: field access, operators, functions, truth.
 
 Expressions compile once into plain functions of a row, so evaluating a
 filter costs a few Python calls per line.  Absent values follow SQL's null
-logic (decision D6): a comparison, ``like``, ``in``, arithmetic or string
+logic: a comparison, ``like``, ``in``, arithmetic or string
 function with an absent operand is absent, ``not`` of absent is absent,
 ``and``/``or`` are Kleene's, and ``filter`` keeps a row only when its
 expression is true.  ``ispresent``, ``isempty``, ``isblank`` and
@@ -17,12 +17,20 @@ from collections.abc import Callable
 from typing import Any, Final
 
 from .errors import QueryError
-from .functions import ARITHMETIC, NULL_AWARE, SCALAR_FUNCTIONS, bin_getter, round_time
+from .functions import ARITHMETIC, FUNCTIONS, bin_getter, round_time
 from .reader import Getter, Row, lookup
 from .syntax import Agg, Binary, Call, Expr, Field, In, Like, Literal, Period, Regex, Unary
 from .values import NUMBER_START, Timestamp, as_number, compare, text
 
-__all__ = ["compile_expr", "compile_predicate", "field_getter", "group_value", "truth"]
+__all__ = [
+    "compile_expr",
+    "compile_predicate",
+    "compile_value",
+    "field_getter",
+    "group_value",
+    "is_boolean",
+    "truth",
+]
 
 
 # --------------------------------------------------------------------------
@@ -80,8 +88,13 @@ def field_getter(name: str) -> Getter:
 
         def get_dotted(row: Row) -> Any:
             extra = row.extra
-            if extra is not None and name in extra:
-                return extra[name]
+            if extra is not None:
+                if name in extra:
+                    return extra[name]
+                # A created map or list (jsonParse, unnest) reached by its dotted path.
+                value = lookup(extra, name)
+                if value is not None:
+                    return value
             return lookup(row.data, key)
 
         return get_dotted
@@ -138,7 +151,7 @@ def group_value(value: object) -> object:
 # --------------------------------------------------------------------------
 
 # Nodes whose value is already True, False or None: no truth() needed.
-_BOOLEAN_CALLS: Final = frozenset(("ispresent", "isempty", "isblank"))
+_BOOLEAN_CALLS: Final = frozenset(name for name, spec in FUNCTIONS.items() if spec.boolean)
 _COMPARE_TESTS: Final[dict[str, Callable[[int], bool]]] = {
     "=": lambda c: c == 0,
     "!=": lambda c: c != 0,
@@ -169,7 +182,26 @@ def compile_predicate(expr: Expr) -> Callable[[Row], bool | None]:
     return _Compiler({}).predicate(expr)
 
 
-def _is_boolean(expr: Expr) -> bool:
+def compile_value(expr: Expr, aggregates: dict[int, Getter] | None = None) -> Getter:
+    """
+    Compile *expr* as a column's value: like :func:`compile_expr`, with true/false as 1/0.
+
+    CloudWatch shows a boolean result as a number ("the value of isRes is
+    either 0 or 1"), so ``fields ispresent(x) as has | filter has = 1`` works.
+    """
+    getter = compile_expr(expr, aggregates)
+    if not is_boolean(expr):
+        return getter
+
+    def number(row: Row) -> int | None:
+        value = getter(row)
+        return None if value is None else int(value)
+
+    return number
+
+
+def is_boolean(expr: Expr) -> bool:
+    """Whether *expr* gives true, false or absent (a comparison, a test, ``and``…)."""
     if isinstance(expr, Binary):
         return expr.op in ("and", "or") or expr.op in _COMPARE_TESTS
     if isinstance(expr, Unary):
@@ -185,7 +217,7 @@ class _Compiler:
 
     def predicate(self, expr: Expr) -> Callable[[Row], bool | None]:
         getter = self.expr(expr)
-        if _is_boolean(expr):
+        if is_boolean(expr):
             return getter
 
         def test(row: Row) -> bool | None:
@@ -279,7 +311,7 @@ class _Compiler:
             and as_number(right.value) is None
         ):
             # The common filter (job_id = "…"): a string against a non-numeric
-            # string needs no number check (D5).
+            # string needs no number check.
             literal = right.value
             equal = op == "="
 
@@ -370,7 +402,7 @@ class _Compiler:
         items = [item.value for item in expr.items]
         keep = not expr.negated
         if all(type(item) is str and as_number(item) is None for item in items):
-            # Only non-numeric strings: a set lookup on the text form (D5).
+            # Only non-numeric strings: a set lookup on the text form.
             texts = frozenset(items)
 
             def member_text(row: Row) -> bool | None:
@@ -401,9 +433,10 @@ class _Compiler:
             period: Period = expr.args[1]  # type: ignore[assignment]  # the parser checked it
             return round_time(self.expr(expr.args[0]), period, name == "dateceil")
         args = [self.expr(arg) for arg in expr.args]
-        if name in NULL_AWARE:
-            return NULL_AWARE[name](args)
-        function = SCALAR_FUNCTIONS[name]
+        spec = FUNCTIONS[name]
+        if spec.build is not None:
+            return spec.build(args)
+        function: Callable[..., Any] = spec.apply  # type: ignore[assignment]  # set when build is not
         if len(args) == 1:
             only = args[0]
 

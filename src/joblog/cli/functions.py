@@ -1,27 +1,32 @@
 """
 The query language's scalar functions and arithmetic.
 
-Each function is a plain Python function of present values; the compiler
-(:mod:`joblog.cli.expressions`) makes the result absent when an argument is
-(decision D6).  The functions in :data:`NULL_AWARE` see absent arguments
-themselves: ``ispresent``, ``isempty``, ``isblank``, ``coalesce``,
-``greatest`` and ``least``.
+:data:`FUNCTIONS` is the one table of them: each function's argument
+counts (the parser checks them) and its implementation (the compiler in
+:mod:`joblog.cli.expressions` calls it).  Most are plain Python functions of
+present values, and the compiler makes the result absent when an argument
+is; ``ispresent``, ``isempty``, ``isblank``, ``coalesce``, ``greatest`` and
+``least`` see absent arguments themselves.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Final
+
+import orjson
 
 from .reader import Getter, Row
 from .syntax import Period
 from .values import Timestamp, as_number, ceil_time, compare, floor_time, parse_time, text
 
-__all__ = ["ARITHMETIC", "NULL_AWARE", "SCALAR_FUNCTIONS", "bin_getter", "round_time"]
+__all__ = ["ARITHMETIC", "FUNCTIONS", "FunctionSpec", "bin_getter", "round_time"]
 
 
-# Arithmetic (D6: non-numbers and absent operands give absent).
+# Arithmetic (non-numbers and absent operands give absent).
 
 
 def _divide(a: float, b: float) -> float | None:
@@ -111,17 +116,6 @@ def _extreme(sign: int) -> Callable[[list[Getter]], Getter]:
     return build
 
 
-#: Functions that take their arguments' getters and see absent values themselves.
-NULL_AWARE: Final[dict[str, Callable[[list[Getter]], Getter]]] = {
-    "ispresent": _ispresent,
-    "isempty": _isempty,
-    "isblank": _isblank,
-    "coalesce": _coalesce,
-    "greatest": _extreme(1),
-    "least": _extreme(-1),
-}
-
-
 # Functions of present values (an absent argument makes the result absent).
 
 
@@ -184,25 +178,123 @@ def _from_millis(value: object) -> Timestamp | None:
     return None if number is None else Timestamp(number)
 
 
-#: Functions of present values: an absent argument makes the result absent.
-SCALAR_FUNCTIONS: Final[dict[str, Callable[..., Any]]] = {
-    "concat": lambda *values: "".join(text(v) for v in values),
-    "strlen": lambda value: len(text(value)),
-    "toupper": lambda value: text(value).upper(),
-    "tolower": lambda value: text(value).lower(),
-    "trim": _trim("strip"),
-    "ltrim": _trim("lstrip"),
-    "rtrim": _trim("rstrip"),
-    "substr": _substr,
-    "replace": _replace,
-    "strcontains": lambda value, part: int(text(part) in text(value)),
-    "abs": _numeric(abs),
-    "ceil": _numeric(math.ceil),
-    "floor": _numeric(math.floor),
-    "log": _numeric(_log),
-    "sqrt": _numeric(_sqrt),
-    "tomillis": _to_millis,
-    "frommillis": _from_millis,
+def _json_parse(value: object) -> Any:
+    # A map (dict) or a list whose items dotted names reach; not JSON: absent.
+    try:
+        return orjson.loads(text(value))
+    except orjson.JSONDecodeError:
+        return None
+
+
+def _json_stringify(value: object) -> str:
+    if type(value) is dict or type(value) is list:
+        return orjson.dumps(value).decode()
+    return text(value)
+
+
+def _ip(value: object) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text(value).strip())
+    except ValueError:
+        return None
+
+
+def _valid_ip(version: int | None) -> Callable[[object], bool]:
+    def valid(value: object) -> bool:
+        address = _ip(value)
+        return address is not None and version in (None, address.version)
+
+    return valid
+
+
+def _in_subnet(version: int | None) -> Callable[[object, object], bool]:
+    def contains(value: object, subnet: object) -> bool:
+        address = _ip(value)
+        try:
+            network = ipaddress.ip_network(text(subnet).strip(), strict=False)
+        except ValueError:
+            return False
+        if address is None or address.version != network.version:
+            return False
+        return version in (None, address.version) and address in network
+
+    return contains
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """
+    One scalar function: its argument counts and its implementation.
+
+    Exactly one of ``apply`` (a function of present values: an absent
+    argument makes the result absent), ``build`` (takes the arguments'
+    getters and sees absent values itself) or ``period_arg`` (the compiler
+    handles ``bin``, ``datefloor`` and ``dateceil``) is set.  ``boolean``
+    functions give true/false, shown as 1/0 as CloudWatch shows them.
+    """
+
+    low: int
+    high: int | None
+    apply: Callable[..., Any] | None = None
+    build: Callable[[list[Getter]], Getter] | None = None
+    period_arg: int | None = None
+    boolean: bool = False
+
+
+def _spec(
+    low: int, high: int | None, apply: Callable[..., Any], *, boolean: bool = False
+) -> FunctionSpec:
+    return FunctionSpec(low, high, apply=apply, boolean=boolean)
+
+
+def _aware(
+    low: int, high: int | None, build: Callable[[list[Getter]], Getter], *, boolean: bool = False
+) -> FunctionSpec:
+    return FunctionSpec(low, high, build=build, boolean=boolean)
+
+
+#: Every scalar function by lower-case name: its arity and implementation.
+FUNCTIONS: Final[dict[str, FunctionSpec]] = {
+    # General
+    "ispresent": _aware(1, 1, _ispresent, boolean=True),
+    "coalesce": _aware(1, None, _coalesce),
+    # String
+    "isempty": _aware(1, 1, _isempty, boolean=True),
+    "isblank": _aware(1, 1, _isblank, boolean=True),
+    "concat": _spec(1, None, lambda *values: "".join(text(v) for v in values)),
+    "strlen": _spec(1, 1, lambda value: len(text(value))),
+    "toupper": _spec(1, 1, lambda value: text(value).upper()),
+    "tolower": _spec(1, 1, lambda value: text(value).lower()),
+    "trim": _spec(1, 2, _trim("strip")),
+    "ltrim": _spec(1, 2, _trim("lstrip")),
+    "rtrim": _spec(1, 2, _trim("rstrip")),
+    "substr": _spec(2, 3, _substr),
+    "replace": _spec(3, 3, _replace),
+    "strcontains": _spec(2, 2, lambda value, part: int(text(part) in text(value))),
+    # Numeric
+    "abs": _spec(1, 1, _numeric(abs)),
+    "ceil": _spec(1, 1, _numeric(math.ceil)),
+    "floor": _spec(1, 1, _numeric(math.floor)),
+    "greatest": _aware(1, None, _extreme(1)),
+    "least": _aware(1, None, _extreme(-1)),
+    "log": _spec(1, 1, _numeric(_log)),
+    "sqrt": _spec(1, 1, _numeric(_sqrt)),
+    # Datetime
+    "bin": FunctionSpec(1, 1, period_arg=0),
+    "datefloor": FunctionSpec(2, 2, period_arg=1),
+    "dateceil": FunctionSpec(2, 2, period_arg=1),
+    "tomillis": _spec(1, 1, _to_millis),
+    "frommillis": _spec(1, 1, _from_millis),
+    # JSON
+    "jsonparse": _spec(1, 1, _json_parse),
+    "jsonstringify": _spec(1, 1, _json_stringify),
+    # IP address strings
+    "isvalidip": _spec(1, 1, _valid_ip(None), boolean=True),
+    "isvalidipv4": _spec(1, 1, _valid_ip(4), boolean=True),
+    "isvalidipv6": _spec(1, 1, _valid_ip(6), boolean=True),
+    "isipinsubnet": _spec(2, 2, _in_subnet(None), boolean=True),
+    "isipv4insubnet": _spec(2, 2, _in_subnet(4), boolean=True),
+    "isipv6insubnet": _spec(2, 2, _in_subnet(6), boolean=True),
 }
 
 

@@ -1,8 +1,8 @@
 """
 Result formats: an aligned table, a JSON array, JSON lines and CSV.
 
-Rows are mappings from column to value with absent columns left out (D7).
-Timestamps print as ``YYYY-MM-DD HH:MM:SS.mmm`` in every format (D14);
+Rows are mappings from column to value with absent columns left out.
+Timestamps print as ``YYYY-MM-DD HH:MM:SS.mmm`` in every format;
 JSON keeps numbers and booleans as they are.  The table escapes every
 control character, so a hostile log line cannot move the cursor or forge a
 line of output.

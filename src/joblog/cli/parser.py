@@ -35,7 +35,9 @@ from __future__ import annotations
 import re
 from typing import Final, cast
 
+from .aggregates import AGGREGATES
 from .errors import QueryError
+from .functions import FUNCTIONS
 from .lexer import Lexer, Token
 from .syntax import (
     Agg,
@@ -61,73 +63,33 @@ from .syntax import (
     SortKey,
     Stats,
     Unary,
+    Unnest,
+    children,
 )
 
-__all__ = ["AGGREGATES", "FUNCTIONS", "compile_regex", "parse_query"]
-
-#: Scalar functions and their (min, max) argument counts; ``None``: any number.
-FUNCTIONS: Final[dict[str, tuple[int, int | None]]] = {
-    "ispresent": (1, 1),
-    "isempty": (1, 1),
-    "isblank": (1, 1),
-    "coalesce": (1, None),
-    "concat": (1, None),
-    "strlen": (1, 1),
-    "toupper": (1, 1),
-    "tolower": (1, 1),
-    "trim": (1, 2),
-    "ltrim": (1, 2),
-    "rtrim": (1, 2),
-    "substr": (2, 3),
-    "replace": (3, 3),
-    "strcontains": (2, 2),
-    "abs": (1, 1),
-    "ceil": (1, 1),
-    "floor": (1, 1),
-    "greatest": (1, None),
-    "least": (1, None),
-    "log": (1, 1),
-    "sqrt": (1, 1),
-    "bin": (1, 1),
-    "datefloor": (2, 2),
-    "dateceil": (2, 2),
-    "tomillis": (1, 1),
-    "frommillis": (1, 1),
-}
-
-#: Aggregate functions (``stats`` only) and their argument counts.
-AGGREGATES: Final[dict[str, tuple[int, int]]] = {
-    "count": (0, 1),
-    "count_distinct": (1, 1),
-    "sum": (1, 1),
-    "avg": (1, 1),
-    "min": (1, 1),
-    "max": (1, 1),
-    "pct": (2, 2),
-    "stddev": (1, 1),
-    "earliest": (1, 1),
-    "latest": (1, 1),
-}
-
-# Arguments that must be a period literal: function -> index.
-_PERIOD_ARGS: Final = {"bin": 0, "datefloor": 1, "dateceil": 1}
+__all__ = ["compile_regex", "parse_query"]
 
 _COMMANDS: Final = (
     *("fields", "display", "filter", "where", "stats", "sort", "limit", "parse", "dedup"),
+    "unnest",
 )
-_UNSUPPORTED_COMMANDS: Final = frozenset(
+#: Commands that need CloudWatch's own services (machine learning, field
+#: indexes, lookup tables, several log groups, data protection).
+_CLOUDWATCH_ONLY: Final = frozenset(
     (
-        *("pattern", "diff", "anomaly", "unmask", "filterindex", "source", "unnest"),
-        *("expand", "lookup", "join", "addtotals"),
+        *("pattern", "anomaly", "diff", "logcompare", "lookup", "source", "filterindex"),
+        "unmask",
     )
 )
+_UNSUPPORTED_COMMANDS: Final = frozenset(("expand", "join", "addtotals"))
 _UNSUPPORTED_FUNCTIONS: Final = frozenset(
-    (
-        *("sortsfirst", "sortslast", "jsonparse", "rate", "count_over_time", "histogram"),
-        *("isvalidip", "isvalidipv4", "isvalidipv6", "isipinsubnet", "isipv4insubnet"),
-        *("isipv6insubnet", "offset", "datediff", "datetrunc", "unmask"),
-    )
+    (*("rate", "count_over_time", "histogram", "offset", "datediff", "datetrunc", "unmask"),)
 )
+#: System fields a local file cannot have, and why.
+_CLOUDWATCH_FIELDS: Final = {
+    "@ingestionTime": "the time CloudWatch received the event",
+    "@ptr": "a pointer to the event in CloudWatch's storage",
+}
 #: Words that cannot be an unquoted field name (backticks make them one).
 _RESERVED: Final = frozenset(
     ("and", "or", "not", "like", "in", "as", "by", "asc", "desc", "true", "false")
@@ -156,10 +118,66 @@ def compile_regex(source: str, pos: int) -> re.Pattern[str]:
         QueryError: pointing into the regex when it does not compile.
     """
     try:
-        return re.compile(_NAMED_GROUP.sub("(?P<", source))
+        return re.compile(_scope_inline_flags(_NAMED_GROUP.sub("(?P<", source)))
     except re.error as exc:
         offset = exc.pos if exc.pos is not None else 0
         raise QueryError(f"invalid regex: {exc.msg}", pos + 1 + min(offset, len(source))) from None
+
+
+# An id-like word: letters, digits and dashes (job-f7b5c1, job-0a2405), not a
+# number and with at least one dash; what follows may be any other text.
+_BARE_WORD = re.compile(r"[A-Za-z_][\w.]*(?:-[^\s|,()\[\]]+)+")
+_INLINE_FLAGS = re.compile(r"\(\?([aiLmsux]+)\)")
+
+
+def _scope_inline_flags(source: str) -> str:
+    """
+    Rewrite inline flags such as ``(?i)`` after the start as scoped groups.
+
+    Logs Insights' regex dialect lets ``(?i)`` appear anywhere and apply to
+    the rest of its group (``/^(?i)JOB-0A2405$/``); Python accepts global
+    flags only at the very start, so the rest of the group becomes
+    ``(?i:…)``, reopened after each ``|`` of that group.
+    """
+    if "(?" not in source[1:]:
+        return source
+    out: list[str] = []
+    open_flags: list[list[str]] = [[]]  # per group: the scoped flag groups still open
+    index = 0
+    in_class = False
+    while index < len(source):
+        ch = source[index]
+        if ch == "\\":
+            out.append(source[index : index + 2])
+            index += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if source[index + 1 : index + 2] == "]":  # a literal ] first in the class
+                out.append("[]")
+                index += 2
+                continue
+        elif ch == "(":
+            flags = _INLINE_FLAGS.match(source, index)
+            if flags is not None and index > 0:
+                out.append(f"(?{flags.group(1)}:")
+                open_flags[-1].append(flags.group(1))
+                index = flags.end()
+                continue
+            open_flags.append([])
+        elif ch == ")" and len(open_flags) > 1:
+            out.append(")" * len(open_flags.pop()))
+        elif ch == "|" and open_flags[-1]:
+            scoped = open_flags[-1]
+            out.append(")" * len(scoped) + "|" + "".join(f"(?{f}:" for f in scoped))
+            index += 1
+            continue
+        out.append(ch)
+        index += 1
+    out.append(")" * len(open_flags[0]))
+    return "".join(out)
 
 
 class _Parser:
@@ -217,12 +235,18 @@ class _Parser:
         if token.kind != "name":
             raise self.error("expected a command (fields, filter, stats, sort, …)", token)
         word = str(token.value).lower()
+        if word in _CLOUDWATCH_ONLY:
+            raise QueryError(
+                f"the {word} command needs CloudWatch's services and is not available "
+                "locally: run the query in CloudWatch with joblog query --log-group NAME",
+                token.pos,
+            )
         if word in _UNSUPPORTED_COMMANDS:
             raise QueryError(f"the {word} command is not supported by joblog query", token.pos)
         if word not in _COMMANDS:
             raise QueryError(
                 f"unknown command {token.value!r}: expected one of fields, display, filter, "
-                "stats, sort, limit, parse, dedup",
+                "stats, sort, limit, parse, dedup, unnest",
                 token.pos,
             )
         self.next()
@@ -230,7 +254,7 @@ class _Parser:
         if word == "fields":
             return Fields(self.items(), pos)
         if word == "display":
-            return Display(self.names(), pos)
+            return Display(self.items(), pos)
         if word in ("filter", "where"):
             return Filter(self.expr(), pos)
         if word == "stats":
@@ -241,7 +265,18 @@ class _Parser:
             return self.limit(pos)
         if word == "parse":
             return self.parse(pos)
+        if word == "unnest":
+            return self.unnest(pos)
         return Dedup(self.names(), pos)
+
+    def unnest(self, pos: int) -> Unnest:
+        source = self.name()
+        if not self.lex.peek().is_keyword("into"):
+            raise self.error(
+                "expected 'into' and a field name after unnest's field", self.lex.peek()
+            )
+        self.next()
+        return Unnest(source, self.name().name, pos)
 
     def items(self) -> tuple[Item, ...]:
         items = [self.item()]
@@ -271,7 +306,7 @@ class _Parser:
         token = self.lex.peek()
         if token.kind == "quoted":
             self.next()
-            return Field(str(token.value), token.pos)
+            return _field(str(token.value), token.pos)
         if token.kind == "name":
             if str(token.value).lower() in _RESERVED:
                 raise QueryError(
@@ -280,7 +315,7 @@ class _Parser:
                     token.pos,
                 )
             self.next()
-            return Field(str(token.value), token.pos)
+            return _field(str(token.value), token.pos)
         raise self.error("expected a field name", token)
 
     def stats(self, pos: int) -> Stats:
@@ -289,8 +324,10 @@ class _Parser:
             items = self.items()
         finally:
             self.in_stats = False
+        known: set[str] = set()
         for item in items:
-            _check_aggregated(item.expr)
+            _check_aggregated(item.expr, known)
+            known.add(item.name)
         by: tuple[Item, ...] = ()
         if self.lex.peek().is_keyword("by"):
             self.next()
@@ -387,7 +424,7 @@ class _Parser:
             self.next()
             if token.value == "=" and self.lex.peek().is_op("="):
                 raise QueryError("'==' is no operator here: compare with a single '='", token.pos)
-            return Binary(str(token.value), left, self.sum(), token.pos)
+            return Binary(str(token.value), left, self.operand(), token.pos)
         if token.is_op("=~"):
             self.next()
             if self.lex.peek_regex() is None:
@@ -409,6 +446,32 @@ class _Parser:
             self.next()
             return In(left, self.literal_list(), negated, token.pos)
         return left
+
+    def operand(self) -> Expr:
+        """
+        The right side of a comparison, with a hint when it is a string left unquoted.
+
+        ``job_id = job-f7b5c1`` would read as ``job - f7b5c1`` (or fail on
+        ``0a`` as a time unit): a word of letters joined by ``-`` with no
+        spaces is almost always an id the user forgot to quote.
+        """
+        start = self.lex.peek().pos
+        word = _BARE_WORD.match(self.text, start)
+        try:
+            expr = self.sum()
+        except QueryError as exc:
+            if word is None:
+                raise
+            raise self.unquoted(word.group(), start) from exc
+        if word is not None and word.end() == self.last_end and isinstance(expr, Binary):
+            raise self.unquoted(word.group(), start)
+        return expr
+
+    @staticmethod
+    def unquoted(word: str, pos: int) -> QueryError:
+        return QueryError(
+            f'strings need quotes: write "{word}" (for a subtraction, put spaces around -)', pos
+        )
 
     def like_pattern(self) -> str | Regex:
         token = self.lex.peek()
@@ -501,7 +564,7 @@ class _Parser:
         self.next()
         if self.lex.peek().is_op("("):
             return self.call(token)
-        return Field(str(token.value), token.pos)
+        return _field(str(token.value), token.pos)
 
     def call(self, token: Token) -> Expr:
         name = str(token.value).lower()
@@ -514,10 +577,10 @@ class _Parser:
                     f"the function {token.value!r} is not supported by joblog query", token.pos
                 )
             raise QueryError(f"unknown function {token.value!r}", token.pos)
-        args = self.arguments(name)
-        low, high = FUNCTIONS[name]
-        _check_arity(token, len(args), low, high)
-        index = _PERIOD_ARGS.get(name)
+        spec = FUNCTIONS[name]
+        args = self.arguments(spec.period_arg)
+        _check_arity(token, len(args), spec.low, spec.high)
+        index = spec.period_arg
         if index is not None and not isinstance(args[index], Period):
             raise QueryError(
                 f"{name}() takes a time period such as 5m as argument {index + 1}",
@@ -525,12 +588,12 @@ class _Parser:
             )
         return Call(name, args, token.pos)
 
-    def arguments(self, name: str) -> tuple[Expr, ...]:
+    def arguments(self, index: int | None = None) -> tuple[Expr, ...]:
+        """The arguments up to ``)``; a time period is allowed as argument *index*."""
         args: list[Expr] = []
         if self.lex.peek().is_op(")"):
             self.next()
             return ()
-        index = _PERIOD_ARGS.get(name)
         while True:
             token = self.lex.peek()
             if token.kind == "period" and len(args) == index:
@@ -558,11 +621,11 @@ class _Parser:
             return Agg(name, (), True, token.pos)
         self.in_agg = True
         try:
-            args = self.arguments(name)
+            args = self.arguments()
         finally:
             self.in_agg = False
-        low, high = AGGREGATES[name]
-        _check_arity(token, len(args), low, high)
+        spec = AGGREGATES[name]
+        _check_arity(token, len(args), spec.low, spec.high)
         if name == "count" and not args:
             return Agg(name, (), True, token.pos)
         if name == "pct":
@@ -589,36 +652,43 @@ def _check_arity(token: Token, count: int, low: int, high: int | None) -> None:
         raise QueryError(f"{str(token.value).lower()}() takes {expected}, not {count}", token.pos)
 
 
-def _check_aggregated(expr: Expr) -> None:
-    """A ``stats`` item must aggregate: no field outside an aggregate, at least one aggregate."""
-    found = _walk_stats_item(expr)
+def _field(name: str, pos: int) -> Field:
+    reason = _CLOUDWATCH_FIELDS.get(name)
+    if reason is not None:
+        raise QueryError(
+            f"{name} is not available locally: it is {reason}, which a log file does not have "
+            "(query CloudWatch itself with --log-group)",
+            pos,
+        )
+    return Field(name, pos)
+
+
+def _check_aggregated(expr: Expr, known: set[str]) -> None:
+    """
+    A ``stats`` item must aggregate: no field outside an aggregate, at least one aggregate.
+
+    A name given to an earlier item of the same ``stats`` (*known*) counts as
+    aggregated: ``stats max(a) as hi, min(a) as lo, hi - lo as spread``.
+    """
+    found = _walk_stats_item(expr, known)
     if not found:
         raise QueryError(
             "a stats item needs an aggregate function such as count(*) or avg(x)", expr.pos
         )
 
 
-def _walk_stats_item(expr: Expr) -> bool:
+def _walk_stats_item(expr: Expr, known: set[str]) -> bool:
     if isinstance(expr, Agg):
         return True
     if isinstance(expr, Field):
+        if expr.name in known:
+            return True
         raise QueryError(
             f"the field {expr.name!r} must be inside an aggregate function, as in "
             f"latest({expr.name}), or go after 'by'",
             expr.pos,
         )
-    children: tuple[Expr, ...]
-    if isinstance(expr, Unary):
-        children = (expr.operand,)
-    elif isinstance(expr, Binary):
-        children = (expr.left, expr.right)
-    elif isinstance(expr, (Like, In)):
-        children = (expr.operand,)
-    elif isinstance(expr, Call):
-        children = expr.args
-    else:
-        children = ()
     found = False
-    for child in children:
-        found = _walk_stats_item(child) or found
+    for child in children(expr):
+        found = _walk_stats_item(child, known) or found
     return found

@@ -53,13 +53,13 @@ def derive_prefilter(commands: Sequence[Command]) -> Prefilter | None:
     for command in commands:
         if isinstance(command, Filter):
             found = _both(found, _requirement(command.expr, created))
-        elif isinstance(command, Fields):
+        elif isinstance(command, (Fields, Display)):
             created.update(
                 item.name
                 for item in command.items
                 if item.alias is not None or not isinstance(item.expr, Field)
             )
-        elif not isinstance(command, Display):
+        else:
             break
     return found
 

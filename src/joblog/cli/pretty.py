@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, Final
 
 from ..render import ConsoleRenderer, format_timestamp
+from .common import expand_tracebacks
 from .errors import CLIError
 from .reader import Source, parse_object, read_lines
 from .values import parse_time
@@ -87,11 +88,14 @@ class PrettyPrinter:
 
     Args:
         colors: use ANSI colors.
+        tracebacks: print a multi-line ``exception`` or ``stack`` expanded,
+            on indented lines after its event, instead of escaped on one line.
     """
 
-    def __init__(self, *, colors: bool = False) -> None:
+    def __init__(self, *, colors: bool = False, tracebacks: bool = False) -> None:
         self._timed = ConsoleRenderer(colors=colors)
         self._untimed = ConsoleRenderer(colors=colors, timestamps=False)
+        self._tracebacks = tracebacks
 
     def __call__(self, line: bytes) -> str:
         body = line.strip()
@@ -99,9 +103,12 @@ class PrettyPrinter:
             event = parse_object(body)
             if event is not None:
                 normalized = normalize(event)
+                block = ""
+                if self._tracebacks:
+                    normalized, block = expand_tracebacks(normalized)
                 if isinstance(normalized.get("timestamp"), str):
-                    return self._timed(normalized)
-                return _BLANK_CLOCK + self._untimed(normalized)
+                    return self._timed(normalized) + block
+                return _BLANK_CLOCK + self._untimed(normalized) + block
         return _UNSAFE.sub(_escape, line.decode("utf-8", "backslashreplace")) + "\n"
 
 
@@ -214,11 +221,14 @@ def _seek_last_lines(stream: IO[bytes], count: int) -> None:
 
 def run_pretty(args: argparse.Namespace) -> int:
     """Run ``joblog pretty`` with parsed arguments; see :func:`joblog.cli.main`."""
-    from . import binary_stdin, check_stdin, color_wanted
+    from .common import binary_stdin, check_stdin, choice_wanted, color_wanted
     from .output import write_text
     from .reader import resolve_sources
 
-    render = PrettyPrinter(colors=color_wanted(args.color, sys.stdout))
+    render = PrettyPrinter(
+        colors=color_wanted(args.color, sys.stdout),
+        tracebacks=choice_wanted(args.tracebacks, sys.stdout),
+    )
     lines: Iterable[bytes]
     if args.follow:
         if len(args.files) != 1 or args.files[0] == "-":

@@ -36,6 +36,7 @@ __all__ = [
     "read_lines",
     "resolve_sources",
     "scan",
+    "to_event",
 ]
 
 #: File names a directory argument contributes (gzip-compressed variants too).
@@ -108,19 +109,20 @@ class Row:
 Getter: TypeAlias = "Callable[[Row], Any]"
 
 
-def lookup(data: dict[str, Any], name: str) -> Any:
+def lookup(data: dict[str, Any], name: str, *, structures: bool = False) -> Any:
     """
     The value of the flattened field *name* in the JSON object *data*, or ``None``.
 
     ``a.b.1`` walks objects by key and arrays by index; a key that itself
     contains dots (``fields.message``) is found too.  Objects and arrays are
     not values (only their leaves are fields, as in CloudWatch), so they
-    count as absent, like ``null``.
+    count as absent, like ``null``, unless *structures* asks for them
+    (``unnest`` reads a list).
     """
     value = data.get(name)
     if value is None and "." in name:
         value = _walk(data, name.split("."), 0)
-    if type(value) is dict or type(value) is list:
+    if not structures and (type(value) is dict or type(value) is list):
         return None
     return value
 
@@ -269,13 +271,25 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(name)
 
 
+def to_event(value: Any) -> dict[str, Any] | None:
+    """
+    The event dict a parsed line stands for, or ``None`` when it is no JSON object.
+
+    Every reader (``query``, ``trace``, ``pretty``, lines from CloudWatch)
+    turns a parsed line into an event here and only here, so a line written
+    in another field layout can be mapped back to joblog's field names in
+    this one place.
+    """
+    return value if type(value) is dict else None
+
+
 def parse_object(line: bytes) -> dict[str, Any] | None:
-    """The JSON object on *line*, or ``None`` when the line is not one."""
+    """The event on *line* (see :func:`to_event`), or ``None`` when the line is not one."""
     try:
         value = orjson.loads(line)
     except orjson.JSONDecodeError:
         value = _parse_slowly(line)
-    return value if type(value) is dict else None
+    return to_event(value)
 
 
 def _parse_slowly(line: bytes) -> Any:
@@ -374,7 +388,8 @@ def scan(
                     except decode_error:
                         data = _parse_slowly(body)
                 stats.parsed += 1
-                if type(data) is not dict:
+                data = to_event(data)
+                if data is None:
                     stats.not_json += 1
                     data = _EMPTY
                 seq += 1

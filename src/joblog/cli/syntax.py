@@ -36,6 +36,8 @@ __all__ = [
     "SortKey",
     "Stats",
     "Unary",
+    "Unnest",
+    "children",
 ]
 
 Scalar: TypeAlias = "str | int | float | bool"
@@ -166,9 +168,13 @@ class Fields:
 
 @dataclass(frozen=True)
 class Display:
-    """``display name, …``: the columns to show (the last one wins)."""
+    """
+    ``display item, …``: the columns to show (the last one wins).
 
-    names: tuple[Field, ...]
+    An item may compute its column, as in ``fields`` (``display a = 1 as isOne``).
+    """
+
+    items: tuple[Item, ...]
     pos: int = field(default=0, compare=False)
 
 
@@ -231,7 +237,16 @@ class Dedup:
     pos: int = field(default=0, compare=False)
 
 
-Command: TypeAlias = "Fields | Display | Filter | Stats | Sort | Limit | Parse | Dedup"
+@dataclass(frozen=True)
+class Unnest:
+    """``unnest field into name``: one row per item of a list (any other value is one item)."""
+
+    source: Field
+    name: str
+    pos: int = field(default=0, compare=False)
+
+
+Command: TypeAlias = "Fields | Display | Filter | Stats | Sort | Limit | Parse | Dedup | Unnest"
 
 
 @dataclass(frozen=True)
@@ -239,3 +254,16 @@ class Query:
     """A parsed query: its commands in pipeline order."""
 
     commands: tuple[Command, ...]
+
+
+def children(expr: Expr) -> tuple[Expr, ...]:
+    """The sub-expressions of *expr*, left to right (none for a leaf)."""
+    if isinstance(expr, Unary):
+        return (expr.operand,)
+    if isinstance(expr, Binary):
+        return (expr.left, expr.right)
+    if isinstance(expr, (Like, In)):
+        return (expr.operand,)
+    if isinstance(expr, (Call, Agg)):
+        return expr.args
+    return ()

@@ -8,6 +8,11 @@ inside a stage carries ``stage``, and its last line (completed, failed or
 cancelled) carries ``elapsed_ms``, so the stage began ``elapsed_ms`` before
 that line.  Stages of the same name that run in parallel (the scenes) are
 told apart by the fields that differ between them (``scene=1``).
+
+A job's lines may come from several processes (an API and its Celery
+workers, one file each): the files are merged by time, each line shows the
+stream (file) it came from, and a Celery task (lines with ``task_id``, from
+``Task started`` to ``Task succeeded``/``Task failed``) is a span of its own.
 """
 
 from __future__ import annotations
@@ -15,12 +20,14 @@ from __future__ import annotations
 import argparse
 import html
 import math
+import os
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
 from ..render import ConsoleRenderer, dumps, escape_text
+from .common import TRACEBACK_KEYS, expand_tracebacks
 from .errors import CLIError
 from .values import as_number, format_time
 
@@ -31,8 +38,15 @@ _NOT_LABELS: Final = frozenset(
     (
         *("timestamp", "level", "message", "logger", "job_id", "stage", "elapsed_ms"),
         *("error_type", "error_message", "exception"),
+        *("task_id", "task_name", "pid"),
     )
 )
+# The lifecycle lines a Celery task writes, and the outcome each one ends with.
+_TASK_ENDS: Final = {
+    "Task succeeded": "completed",
+    "Task failed": "failed",
+    "Task retried": "retried",
+}
 # Timestamps are cut to the millisecond and taken just before the stage's
 # clock starts, so a stage's first line can look a little early.
 _SLACK_MS: Final = 5.0
@@ -48,6 +62,7 @@ class TraceLine:
     offset: float | None
     level: str
     span: int | None = None
+    stream: str = ""
 
     @property
     def message(self) -> str:
@@ -61,8 +76,9 @@ class Span:
     """
     One run of a stage: its name, label, start and end offsets (ms) and outcome.
 
-    ``status`` is ``completed``, ``failed``, ``cancelled`` or ``unfinished``
-    (no closing line with ``elapsed_ms`` was found).
+    ``status`` is ``completed``, ``failed``, ``cancelled``, ``retried`` (a
+    Celery task whose last word was a retry) or ``unfinished`` (no closing
+    line was found).
     """
 
     stage: str
@@ -104,9 +120,15 @@ class Trace:
         return sum(1 for line in self.lines if line.level in levels)
 
 
-def build_trace(job_id: str, events: Sequence[tuple[Mapping[str, Any], float | None]]) -> Trace:
+def build_trace(
+    job_id: str,
+    events: Sequence[tuple[Mapping[str, Any], float | None]],
+    streams: Sequence[str] | None = None,
+) -> Trace:
     """
     Build the trace of *job_id* from its events and their times (epoch ms), in time order.
+
+    *streams* names the stream (file) each event came from, when there are several.
     """
     began = next((when for _event, when in events if when is not None), None)
     lines = [
@@ -115,12 +137,14 @@ def build_trace(job_id: str, events: Sequence[tuple[Mapping[str, Any], float | N
             when,
             None if when is None or began is None else when - began,
             str(event.get("level", "")).lower(),
+            stream=streams[index] if streams is not None else "",
         )
-        for event, when in events
+        for index, (event, when) in enumerate(events)
     ]
     spans = _finished_spans(lines)
     _assign(lines, spans)
     spans.extend(_unfinished_spans(lines, spans))
+    spans.extend(_task_spans(lines, spans))
     # In the order their first lines were logged: parallel runs that start in
     # the same millisecond keep the order the job started them in.
     spans.sort(key=lambda span: (min(span.lines, default=len(lines)), span.start))
@@ -203,6 +227,46 @@ def _unfinished_spans(lines: Sequence[TraceLine], spans: Sequence[Span]) -> list
     return list(open_spans.values())
 
 
+def _task_spans(lines: Sequence[TraceLine], spans: Sequence[Span]) -> list[Span]:
+    """
+    One span per Celery task: from ``Task started`` (or its first line) to its last outcome.
+
+    A retried task logs ``Task retried`` and then runs again under the same
+    ``task_id``, so its span runs on to the outcome of the last attempt.
+    """
+    taken = {number for span in spans for number in span.lines}
+    tasks: dict[str, Span] = {}
+    last = max((line.offset for line in lines if line.offset is not None), default=0.0)
+    for number, line in enumerate(lines):
+        task_id = line.event.get("task_id")
+        if not isinstance(task_id, str) or line.offset is None:
+            continue
+        span = tasks.get(task_id)
+        if span is None:
+            name = line.event.get("task_name")
+            title = f"task {name}" if isinstance(name, str) else "task"
+            span = tasks[task_id] = Span(
+                title, f"task_id={task_id[:8]}", line.offset, line.offset, "unfinished"
+            )
+        if number not in taken:
+            span.lines.append(number)
+        outcome = _TASK_ENDS.get(line.message)
+        if outcome is not None:
+            span.status = outcome
+            span.end = line.offset
+            elapsed = as_number(line.event.get("elapsed_ms"))
+            if elapsed is not None:
+                # elapsed_ms reaches back to the attempt's start, which may be before
+                # its first line here (cut to the millisecond, or on another stream).
+                span.start = min(span.start, max(0.0, line.offset - float(elapsed)))
+        elif line.message == "Task started" and span.status == "retried":
+            span.status = "unfinished"  # the next attempt runs
+    for span in tasks.values():
+        if span.status == "unfinished":
+            span.end = last
+    return list(tasks.values())
+
+
 def _short(value: object) -> str:
     return escape_text(value if isinstance(value, str) else dumps(value, option=0))
 
@@ -216,14 +280,26 @@ def _seconds(ms: float | None) -> str:
     return "" if ms is None else f"+{ms / 1000:.3f}s"
 
 
-def render_text(trace: Trace, *, colors: bool = False) -> str:
-    """The trace in the console format: a header, the lines with offsets, the stages."""
+def render_text(trace: Trace, *, colors: bool = False, tracebacks: bool = False) -> str:
+    """
+    The trace in the console format: a header, the lines with offsets, the stages.
+
+    When the lines come from several streams, each line starts with its
+    stream's name; with *tracebacks*, a multi-line traceback is printed
+    expanded on indented lines after its line.
+    """
     renderer = ConsoleRenderer(colors=colors, timestamps=False)
     out = [_header(trace) + "\n"]
     width = max(len(_seconds(line.offset)) for line in trace.lines)
+    streams = {line.stream for line in trace.lines}
+    stream_width = max(len(escape_text(stream)) for stream in streams) if len(streams) > 1 else 0
     for line in trace.lines:
         event = {key: value for key, value in line.event.items() if key != "job_id"}
-        out.append(f"{_seconds(line.offset).rjust(width)}  {renderer(event)}")
+        block = ""
+        if tracebacks:
+            event, block = expand_tracebacks(event)
+        stream = f"{escape_text(line.stream).ljust(stream_width)}  " if stream_width else ""
+        out.append(f"{_seconds(line.offset).rjust(width)}  {stream}{renderer(event)}{block}")
     if trace.spans:
         out.append("\n" + _stage_table(trace))
     return "".join(out)
@@ -277,7 +353,8 @@ h1{font-size:18px;margin:0 0 4px}
 .bar{position:absolute;top:6px;height:14px;min-width:2px;border-radius:2px}
 .bar.completed{background:#2b6cb0}
 .bar.failed{background:#c53030}
-.bar.cancelled{background:#dd6b20}
+.bar.cancelled,.bar.retried{background:#dd6b20}
+.tb{white-space:pre-wrap;margin:4px 0 0;font:12px/1.4 ui-monospace,monospace}
 .bar.unfinished{background:repeating-linear-gradient(45deg,#a0aec0 0,#a0aec0 4px,#e2e8f0 4px,
  #e2e8f0 8px)}
 .mark{position:absolute;top:3px;width:3px;height:20px;margin-left:-1px;background:#4a5568;
@@ -307,8 +384,14 @@ def _e(value: object) -> str:
     return html.escape(escape_text(text), quote=True)
 
 
+def _block(value: object) -> str:
+    """Escape *value* for HTML like :func:`_e`, keeping its line breaks (tracebacks)."""
+    text = value if isinstance(value, str) else dumps(value, option=0)
+    return "\n".join(_e(part) for part in text.split("\n"))
+
+
 def _fields_text(event: Mapping[str, Any]) -> str:
-    return "\n".join(f"{key}: {_value_text(value)}" for key, value in event.items())
+    return "\n".join(f"{_e(key)}: {_block(value)}" for key, value in event.items())
 
 
 def _value_text(value: object) -> str:
@@ -373,7 +456,7 @@ def render_html(trace: Trace) -> str:
             parts.append(
                 f'<div class="mark {_e(line.level)}" style="left:{pct(line.offset)}">'
                 f'<div class="tip{side}">{_e(_seconds(line.offset))} {_e(line.level.upper())} '
-                f"{_e(line.message)}\n{_e(_fields_text(line.event))}</div></div>"
+                f"{_e(line.message)}\n{_fields_text(_with_stream(line))}</div></div>"
             )
         name_title = f"{title} ({status})" if span is not None else title
         duration = (
@@ -386,12 +469,15 @@ def render_html(trace: Trace) -> str:
             f"{_e(title)}{duration}</div>"
             f'<div class="track">{"".join(parts)}</div></div>'
         )
+    several = len({line.stream for line in trace.lines}) > 1
     table = "".join(
         f'<tr class="{_e(line.level)}"><td class="offset">{_e(_seconds(line.offset))}</td>'
-        f'<td class="level">{_e(line.level.upper())}</td><td>{_e(line.message)}</td>'
-        f'<td class="fields">{_e(_line_fields(line.event))}</td></tr>'
+        + (f'<td class="stream">{_e(line.stream)}</td>' if several else "")
+        + f'<td class="level">{_e(line.level.upper())}</td><td>{_e(line.message)}</td>'
+        f'<td class="fields">{_e(_line_fields(line.event))}{_tracebacks(line.event)}</td></tr>'
         for line in trace.lines
     )
+    stream_head = "<th>stream</th>" if several else ""
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta http-equiv="Content-Security-Policy" '
@@ -399,16 +485,34 @@ def render_html(trace: Trace) -> str:
         f"<title>joblog trace {_e(trace.job_id)}</title><style>{_CSS}</style></head><body>"
         f'<h1>{_e(trace.job_id)}</h1><div class="summary">{_e(_header(trace))}</div>'
         f'<div class="waterfall">{"".join(rows)}</div>'
-        "<table><thead><tr><th>offset</th><th>level</th><th>message</th><th>fields</th></tr>"
+        f"<table><thead><tr><th>offset</th>{stream_head}<th>level</th><th>message</th>"
+        "<th>fields</th></tr>"
         f"</thead><tbody>{table}</tbody></table></body></html>\n"
     )
+
+
+def _with_stream(line: TraceLine) -> Mapping[str, Any]:
+    return {"@logStream": line.stream, **line.event} if line.stream else line.event
+
+
+def _is_traceback(key: str, value: object) -> bool:
+    return key in TRACEBACK_KEYS and isinstance(value, str) and "\n" in value
 
 
 def _line_fields(event: Mapping[str, Any]) -> str:
     return " ".join(
         f"{key}={_value_text(value)}"
         for key, value in event.items()
-        if key not in ("timestamp", "level", "message", "job_id")
+        if key not in ("timestamp", "level", "message", "job_id") and not _is_traceback(key, value)
+    )
+
+
+def _tracebacks(event: Mapping[str, Any]) -> str:
+    """Multi-line tracebacks as preformatted blocks, their line breaks kept."""
+    return "".join(
+        f'<pre class="tb">{_block(value)}</pre>'
+        for key, value in event.items()
+        if _is_traceback(key, value)
     )
 
 
@@ -417,45 +521,43 @@ def _line_fields(event: Mapping[str, Any]) -> str:
 # --------------------------------------------------------------------------
 
 
+#: One line found for the trace: its event, its time (epoch ms), its stream.
+Found = tuple[Mapping[str, Any], float | None, str]
+
+
 def run_trace(args: argparse.Namespace) -> int:
     """Run ``joblog trace`` with parsed arguments; see :func:`joblog.cli.main`."""
-    from . import binary_stdin, check_stdin, color_wanted, parse_bound, report_not_json
-    from .expressions import compile_predicate
-    from .prefilter import derive_prefilter
-    from .reader import ScanStats, resolve_sources, scan
-    from .syntax import Binary, Field, Filter, Literal
+    from .common import choice_wanted, color_wanted
+    from .output import write_text
 
     job_id: str = args.job_id
     if not job_id:
         raise CLIError("JOB_ID must not be empty")
-    test = Binary("=", Field("job_id"), Literal(job_id))
-    keep = compile_predicate(test)
-    since = parse_bound(args.since, "--since")
-    until = parse_bound(args.until, "--until")
-    sources = resolve_sources(args.files, args.timestamp_key)
-    check_stdin(args.files)
-    stats = ScanStats()
-    rows = [
-        row
-        for row in scan(
-            sources,
-            binary_stdin(),
-            stats,
-            prefilter=derive_prefilter([Filter(test)]),
-            since=since,
-            until=until,
+    if not args.files and not args.log_groups and os.path.exists(job_id):
+        raise CLIError(
+            f"the job id is missing: {job_id!r} is a file; run joblog trace JOB_ID {job_id}"
         )
-        if keep(row) is True
-    ]
-    report_not_json(stats.not_json)
-    if not rows:
-        sys.stderr.write(f"joblog trace: no line has job_id {escape_text(job_id)!r}\n")
+    # One pass finds the job, or the jobs whose id starts with JOB_ID.
+    found = _from_cloudwatch(args) if args.log_groups else _from_files(args)
+    job_id = _choose_job(job_id, {str(event.get("job_id")) for event, _when, _stream in found})
+    if not job_id:
+        sys.stderr.write(f"joblog trace: no line has job_id {escape_text(args.job_id)!r}\n")
         return 1
-    rows.sort(key=lambda row: (row.timestamp is None, row.timestamp or 0.0, row.seq))
-    trace = build_trace(job_id, [(row.data, row.timestamp) for row in rows])
-    from .output import write_text
-
-    write_text(sys.stdout, render_text(trace, colors=color_wanted(args.color, sys.stdout)))
+    lines = [item for item in found if str(item[0].get("job_id")) == job_id]
+    # Stable: lines of one time keep their order in the merged input.
+    lines.sort(key=lambda item: (item[1] is None, item[1] or 0.0))
+    several = len({stream for _event, _when, stream in lines}) > 1
+    trace = build_trace(
+        job_id,
+        [(event, when) for event, when, _stream in lines],
+        [stream for _event, _when, stream in lines] if several else None,
+    )
+    text = render_text(
+        trace,
+        colors=color_wanted(args.color, sys.stdout),
+        tracebacks=choice_wanted(args.tracebacks, sys.stdout),
+    )
+    write_text(sys.stdout, text)
     if args.html:
         try:
             with open(args.html, "w", encoding="utf-8", errors="backslashreplace") as page:
@@ -463,3 +565,83 @@ def run_trace(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise CLIError(f"cannot write {args.html}: {exc.strerror}") from None
     return 0
+
+
+def _from_files(args: argparse.Namespace) -> list[Found]:
+    from .common import binary_stdin, check_stdin, parse_bound, report_not_json
+    from .expressions import compile_predicate
+    from .prefilter import derive_prefilter
+    from .reader import ScanStats, resolve_sources, scan
+    from .syntax import Field, Filter, Like
+
+    test = Like(Field("job_id"), args.job_id)
+    keep = compile_predicate(test)
+    since = parse_bound(args.since, "--since")
+    until = parse_bound(args.until, "--until")
+    sources = resolve_sources(args.files, args.timestamp_key)
+    check_stdin(args.files)
+    stats = ScanStats()
+    rows = scan(
+        sources,
+        binary_stdin(),
+        stats,
+        prefilter=derive_prefilter([Filter(test)]),
+        since=since,
+        until=until,
+    )
+    found: list[Found] = [
+        (row.data, row.timestamp, row.source.log_stream if row.source is not None else "")
+        for row in rows
+        if keep(row) is True
+    ]
+    report_not_json(stats.not_json)
+    return found
+
+
+def _from_cloudwatch(args: argparse.Namespace) -> list[Found]:
+    """The job's lines from CloudWatch: its JSON events, their times and log streams."""
+    from .cloudwatch import MAX_ROWS, connect, run_insights
+    from .query import cloudwatch_range
+    from .reader import parse_object
+    from .values import parse_time
+
+    if args.files:
+        raise CLIError("give log files or --log-group, not both")
+    wanted = args.job_id.replace("\\", "\\\\").replace('"', '\\"')
+    query = (
+        f'fields @timestamp, @message, @logStream | filter job_id like "{wanted}" '
+        f"| sort @timestamp asc | limit {MAX_ROWS}"
+    )
+    start, end = cloudwatch_range(args)
+    result = run_insights(
+        connect(args.region, args.endpoint_url), query, args.log_groups, start_ms=start, end_ms=end
+    )
+    found: list[Found] = []
+    for row in result.rows:
+        event = parse_object(row.get("@message", "").encode("utf-8", "surrogateescape"))
+        if event is None or not str(event.get("job_id", "")).startswith(args.job_id):
+            continue  # a line whose job_id merely contains JOB_ID
+        when = parse_time(event.get(args.timestamp_key))
+        if when is None:
+            # CloudWatch writes "2026-11-23 10:00:00.000"; an emulator may give epoch ms.
+            stamp = row.get("@timestamp", "")
+            when = parse_time(int(stamp) if stamp.isdigit() else stamp)
+        found.append((event, when, row.get("@logStream", "")))
+    return found
+
+
+def _choose_job(wanted: str, seen: set[str]) -> str:
+    """
+    The job *wanted* names: itself, or the one job whose id starts with it ("" for none).
+
+    Raises:
+        CLIError: when several jobs start with *wanted*, naming them.
+    """
+    if wanted in seen:
+        return wanted
+    matches = sorted(job for job in seen if job.startswith(wanted))
+    if len(matches) > 1:
+        shown = ", ".join(escape_text(job) for job in matches[:10])
+        more = f" and {len(matches) - 10} more" if len(matches) > 10 else ""
+        raise CLIError(f"{len(matches)} jobs start with {wanted!r}: {shown}{more}")
+    return matches[0] if matches else ""

@@ -4,7 +4,7 @@ Values of the query language: typing, comparison, natural order and time.
 A value is a ``str``, ``int``, ``float``, ``bool`` or :class:`Timestamp`;
 ``None`` is the absent value (a missing field, JSON ``null``).  CloudWatch
 holds every value as text; joblog keeps JSON's types and applies the
-comparison rule of decision D5: two values that are both numbers (or
+comparison rule: two values that are both numbers (or
 numeric strings) compare as numbers, anything else compares as text.
 """
 
@@ -16,6 +16,8 @@ import math
 import re
 import time
 from typing import Final, TypeAlias, cast
+
+import orjson
 
 __all__ = [
     "NUMBER_START",
@@ -96,12 +98,14 @@ def text(value: object) -> str:
         if number.is_integer() and abs(number) < 1e16:
             return str(int(number))
         return repr(number)
+    if kind is dict or kind is list:  # a map or list from jsonParse or unnest
+        return orjson.dumps(value).decode()
     return str(value)
 
 
 def compare(left: object, right: object) -> int:
     """
-    -1, 0 or 1 as *left* is less than, equal to or greater than *right* (D5).
+    -1, 0 or 1 as *left* is less than, equal to or greater than *right*.
 
     Numbers (and numeric strings) compare as numbers; a timestamp compares
     with an ISO-8601 string as a time; everything else compares as text.
@@ -271,7 +275,7 @@ def format_time(ms: float) -> str:
 
 def floor_time(ms: float, count: int, unit: str) -> Timestamp:
     """
-    Floor *ms* to a multiple of the period ``count`` times ``unit`` (D9), in UTC.
+    Floor *ms* to a multiple of the period ``count`` times ``unit``, in UTC.
 
     ``ms``…``d`` floor to multiples since the epoch; weeks start on Monday;
     months, quarters and years floor to calendar boundaries.
