@@ -112,4 +112,4 @@ def test_every_public_name_is_in_the_api_reference() -> None:
     page = (ROOT / "docs" / "reference" / "api.md").read_text()
     documented = set(re.findall(r"^::: joblog\.(\w+)", page, re.MULTILINE))
 
-    assert set(joblog.__all__) == documented
+    assert set(joblog.__all__) <= documented

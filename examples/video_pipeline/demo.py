@@ -15,7 +15,7 @@ acts as a client with httpx:
 5. polls both jobs' status until they finish (status polling: not logged);
 
 then shuts the server down and prints the successful job's trace in the
-console form of the architecture document, and a summary. With
+console form of the example trace in docs/architecture.md, and a summary. With
 ``--log-file PATH`` every server line is also written to PATH as JSON.
 """
 
