@@ -252,8 +252,9 @@ def _rest(
             continue
         if key in reserved:
             moved = f"fields.{key}"
-            if moved not in event:
-                out[moved] = value
+            while moved in event:  # that name is taken too: never drop a field
+                moved = f"fields.{moved}"
+            out[moved] = value
         else:
             out[key] = value
 
@@ -406,6 +407,8 @@ class _GCPLayout:
             _GCP_SPAN,
             _GCP_SAMPLED,
             _GCP_SOURCE,
+            # Markers of the other profiles, so normalize() never mistakes a line.
+            "ecs.version",
         }
     )
 
@@ -456,7 +459,10 @@ class _GCPLayout:
             if CALLSITE_LINE in event:
                 # LogEntrySourceLocation.line is an int64, which protobuf's
                 # JSON mapping writes as a string.
-                location["line"] = str(event[CALLSITE_LINE])
+                line = event[CALLSITE_LINE]
+                location["line"] = (
+                    str(line) if isinstance(line, int) and not isinstance(line, bool) else line
+                )
             if CALLSITE_FUNCTION in event:
                 location["function"] = event[CALLSITE_FUNCTION]
             out[_GCP_SOURCE] = location
@@ -481,6 +487,9 @@ class _DatadogLayout:
             "dd.service",
             "dd.env",
             "dd.version",
+            # Markers of the other profiles, so normalize() never mistakes a line.
+            "ecs.version",
+            "severity",
         }
     )
 
@@ -575,14 +584,17 @@ def layout(
 # --------------------------------------------------------------------------
 
 
-def _nested(event: Mapping[str, Any], dotted: str) -> Any:
+_ABSENT: Final = object()
+
+
+def _nested(event: Mapping[str, Any], dotted: str, default: Any = None) -> Any:
     """``event["a.b"]``, or ``event["a"]["b"]`` as ECS loggers that nest write it."""
     if dotted in event:
         return event[dotted]
     node: Any = event
     for part in dotted.split("."):
         if not isinstance(node, Mapping) or part not in node:
-            return None
+            return default
         node = node[part]
     return node
 
@@ -622,21 +634,27 @@ def _from_ecs(event: Mapping[str, Any]) -> dict[str, Any]:
         ("error.stack_trace", "exception"),
         ("trace.id", "trace_id"),
         ("span.id", "span_id"),
-        ("service.name", "service"),
-        ("service.environment", "environment"),
-        ("service.version", "version"),
         ("log.origin.file.name", CALLSITE_FILE),
         ("log.origin.file.line", CALLSITE_LINE),
         ("log.origin.function", CALLSITE_FUNCTION),
     ):
-        value = _nested(event, source)
-        if value is not None and not isinstance(value, Mapping):
+        value = _nested(event, source, _ABSENT)
+        if value is not _ABSENT and not isinstance(value, Mapping):
             out[target] = value
     skip = set(_ECSLayout.RESERVED) | {"message"}
-    if event.get("event.dataset") not in (None, out.get("service")):
+    if event.get("event.dataset") not in (None, _nested(event, "service.name")):
         skip.discard("event.dataset")
     _restore({k: v for k, v in event.items() if k not in skip}, out, _ECSLayout.RESERVED)
+    _service_back(event, out, ("service.name", "service.environment", "service.version"))
     return out
+
+
+def _service_back(event: Mapping[str, Any], out: dict[str, Any], names: tuple[str, ...]) -> None:
+    """The profile's service fields as joblog's; a field of the event's own name wins."""
+    for source, target in zip(names, ("service", "environment", "version"), strict=True):
+        value = _nested(event, source) if source else None
+        if isinstance(value, str):
+            out.setdefault(target, value)
 
 
 def _from_gcp(event: Mapping[str, Any]) -> dict[str, Any]:
@@ -645,9 +663,9 @@ def _from_gcp(event: Mapping[str, Any]) -> dict[str, Any]:
         stamp = event.get("timestamp")
         if isinstance(stamp, Mapping) and isinstance(stamp.get("seconds"), (int, float)):
             nanos = stamp.get("nanos")
-            time_value = format_timestamp(
-                stamp["seconds"] + (nanos / 1e9 if isinstance(nanos, (int, float)) else 0)
-            )
+            millis = int(nanos) // 1_000_000 if isinstance(nanos, (int, float)) else 0
+            # Half a millisecond in, so float rounding never lands on the one before.
+            time_value = format_timestamp(stamp["seconds"] + (millis + 0.5) / 1000)
         else:
             time_value = stamp
     severity = event.get("severity")
@@ -665,24 +683,22 @@ def _from_gcp(event: Mapping[str, Any]) -> dict[str, Any]:
     sampled = event.get(_GCP_SAMPLED)
     if isinstance(sampled, bool) and "trace_flags" not in event:
         out["trace_flags"] = "01" if sampled else "00"
-    context = event.get("serviceContext")
-    if isinstance(context, Mapping):
-        for source, target in (("service", "service"), ("version", "version")):
-            if isinstance(context.get(source), str):
-                out[target] = context[source]
     location = event.get(_GCP_SOURCE)
     if isinstance(location, Mapping):
         if "file" in location:
             out[CALLSITE_FILE] = location["file"]
-        line = location.get("line")
-        if line is not None:
-            out[CALLSITE_LINE] = int(line) if isinstance(line, str) and line.isdigit() else line
+        if "line" in location:
+            line = location["line"]
+            out[CALLSITE_LINE] = (
+                int(line) if isinstance(line, str) and _digits(line.removeprefix("-")) else line
+            )
         if "function" in location:
             out[CALLSITE_FUNCTION] = location["function"]
     skip = {"message", "logger", *_GCPLayout.RESERVED}
     if "time" not in event:
         skip.add("timestamp")
     _restore({k: v for k, v in event.items() if k not in skip}, out, _GCPLayout.RESERVED)
+    _service_back(event, out, ("serviceContext.service", "", "serviceContext.version"))
     return out
 
 
@@ -697,12 +713,9 @@ def _from_datadog(event: Mapping[str, Any]) -> dict[str, Any]:
         ("error.kind", "error_type"),
         ("error.message", "error_message"),
         ("error.stack", "exception"),
-        ("dd.service", "service"),
-        ("dd.env", "environment"),
-        ("dd.version", "version"),
     ):
-        value = _nested(event, source)
-        if value is not None and not isinstance(value, Mapping):
+        value = _nested(event, source, _ABSENT)
+        if value is not _ABSENT and not isinstance(value, Mapping):
             out[target] = value
     for key in ("trace_id", "span_id", "trace_flags"):
         if key in event:
@@ -715,13 +728,19 @@ def _from_datadog(event: Mapping[str, Any]) -> dict[str, Any]:
     if "span_id" not in event and "dd.span_id" in event:
         out["span_id"] = _dd_span_hex(event["dd.span_id"])
     _restore({k: v for k, v in event.items() if k not in skip}, out, _DatadogLayout.RESERVED)
+    _service_back(event, out, ("dd.service", "dd.env", "dd.version"))
     return out
+
+
+def _digits(text: str) -> bool:
+    # ASCII only: str.isdigit() is also true for "²", which int() refuses.
+    return text.isascii() and text.isdigit()
 
 
 def _dd_span_hex(value: object) -> object:
     if isinstance(value, int) and 0 <= value <= _UINT64:
         return f"{value:016x}"
-    if isinstance(value, str) and value.isdigit() and int(value) <= _UINT64:
+    if isinstance(value, str) and _digits(value) and int(value) <= _UINT64:
         return f"{int(value):016x}"
     return value
 
@@ -730,18 +749,22 @@ def detect(event: Mapping[str, Any]) -> str:
     """
     The profile *event* was written in: ``"joblog"``, ``"ecs"``, ``"gcp"`` or ``"datadog"``.
 
-    A line with a ``level`` is joblog's; ECS lines have ``@timestamp``,
-    ``log.level`` or ``ecs.version``; GCP lines have ``severity``; Datadog
-    lines have ``status`` (and no ``level``).
+    A line with a ``level`` is joblog's; one with ``ecs.version`` is ECS; one
+    with ``severity`` is GCP's; one with ``status`` is Datadog's; other
+    lines with ``log.level`` or ``@timestamp`` are ECS too.  Each layout
+    keeps the other profiles' markers as ``fields.<name>``, so its own lines
+    are never mistaken.
     """
     if "level" in event:
         return "joblog"
-    if "@timestamp" in event or "ecs.version" in event or _nested(event, "log.level") is not None:
+    if "ecs.version" in event:
         return "ecs"
     if "severity" in event:
         return "gcp"
     if "status" in event:
         return "datadog"
+    if "@timestamp" in event or _nested(event, "log.level") is not None:
+        return "ecs"
     return "joblog"
 
 
