@@ -473,7 +473,7 @@ class _GCPLayout:
 class _DatadogLayout:
     """Datadog's reserved and standard attributes, with its form of the trace ids."""
 
-    __slots__ = ("_service",)
+    __slots__ = ("_last", "_service")
 
     RESERVED: Final = frozenset(
         {
@@ -503,6 +503,8 @@ class _DatadogLayout:
             )
             if value is not None
         )
+        # The lines of one span share its ids: convert them once per span.
+        self._last: tuple[object, object, str | None, str | None] = (None, None, None, None)
 
     def __call__(self, event: dict[str, Any]) -> dict[str, Any]:
         get = event.get
@@ -524,10 +526,15 @@ class _DatadogLayout:
         for key in ("trace_id", "span_id", "trace_flags"):
             if key in event:
                 out[key] = event[key]
-        dd_trace = _dd_id(get("trace_id"))
+        trace_id, span_id = get("trace_id"), get("span_id")
+        last = self._last
+        if trace_id == last[0] and span_id == last[1]:
+            dd_trace, dd_span = last[2], last[3]
+        else:
+            dd_trace, dd_span = _dd_id(trace_id), _dd_id(span_id)
+            self._last = (trace_id, span_id, dd_trace, dd_span)
         if dd_trace is not None:
             out["dd.trace_id"] = dd_trace
-        dd_span = _dd_id(get("span_id"))
         if dd_span is not None:
             out["dd.span_id"] = dd_span
         out.update(self._service)
