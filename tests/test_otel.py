@@ -450,6 +450,22 @@ def sink_for(url: str, **kwargs: Any) -> otel.OTLPSink:
     return otel.OTLPSink(url, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def _no_export_outlives_its_test() -> Iterator[None]:
+    """Every exporter thread a test started has ended when it ends.
+
+    The OTLP exporter draws its retry jitter from the global ``random``; one
+    still retrying in the background would disturb later tests (hypothesis
+    refuses a strategy that sees ``random`` being used).
+    """
+    yield
+    deadline = time.monotonic() + 20
+    for thread in threading.enumerate():
+        if thread.name.startswith(("OtelBatch", "joblog-otlp-close")):
+            thread.join(max(0.0, deadline - time.monotonic()))
+            assert not thread.is_alive(), thread.name
+
+
 class TestOTLPSink:
     def test_every_record(self, spans: Any, stderr: io.StringIO) -> None:
         """Count, severity, body, typed attributes, trace ids, resource: all as sent."""
@@ -671,7 +687,7 @@ class TestOTLPSink:
         probe = Receiver()
         url = probe.url
         probe.stop()
-        sink = sink_for(url, timeout=30, close_timeout=0.5)
+        sink = sink_for(url, timeout=3, close_timeout=0.5)
         sink.write(event("never delivered"))
         started = time.monotonic()
         sink.close()
