@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -52,8 +53,14 @@ def finished() -> Iterator[InMemorySpanExporter]:
 
 
 @pytest.fixture(autouse=True)
-def _clear(finished: InMemorySpanExporter) -> None:
+def _clear(finished: InMemorySpanExporter) -> Iterator[None]:
     finished.clear()
+    yield
+    # No exporter thread outlives its test (its retry jitter uses the global
+    # random, which hypothesis refuses to see in later tests).
+    for thread in threading.enumerate():
+        if thread.name.startswith(("OtelBatch", "joblog-otlp-close")):
+            thread.join(20)
 
 
 def ids(span: trace.Span) -> dict[str, str]:

@@ -38,6 +38,11 @@ from .otlp_receiver import Receiver, in_order, receiver
 
 pytestmark = pytest.mark.anyio
 
+TRACE_IDS = {
+    "trace_id": "0af7651916cd43dd8448eb211c80319c",
+    "span_id": "b7ad6b7169203331",
+    "trace_flags": "01",
+}
 SECRETS = (
     "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
     "AKIAIOSFODNN7EXAMPLE",
@@ -643,6 +648,34 @@ class TestOTLPSink:
             assert len(received) <= 4
         finally:
             sink.close()
+
+    def test_any_layout_is_read(self, stderr: io.StringIO) -> None:
+        """An event already laid out for ECS, GCP or Datadog is exported like joblog's."""
+        from joblog.profiles import ServiceFields, layout
+
+        service = ServiceFields("video-api", "production", "1.4.2")
+        base = event("Scene details", level="warning", scene=1, **TRACE_IDS)
+        bodies = []
+        with receiver() as collector:
+            sink = sink_for(collector.url, service="video-api", environment="production")
+            try:
+                for profile in ("joblog", "ecs", "gcp", "datadog"):
+                    laid_out = layout(profile, service=service)(dict(base))
+                    laid_out["message"] = profile
+                    bodies.append(profile)
+                    sink.write(laid_out)
+                sink.flush()
+                records = in_order(collector.wait_for(4), bodies)
+            finally:
+                sink.close()
+        for record in records:
+            assert (13, "warning") == (record.severity_number, record.severity_text)
+            assert (TRACE_IDS["trace_id"], TRACE_IDS["span_id"]) == (
+                record.trace_id,
+                record.span_id,
+            )
+            # The service fields are the resource; only a differing version stays.
+            assert {"scene": 1, "version": "1.4.2"} == record.attributes, record.body
 
     def test_close_exports_and_stops(self, stderr: io.StringIO) -> None:
         """close() exports what is queued; writes after it are ignored; twice is fine."""

@@ -35,7 +35,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
-from .profiles import ServiceFields, service_fields
+from .profiles import ServiceFields, normalize, service_fields
 from .render import safe_str, to_jsonable
 
 if TYPE_CHECKING:
@@ -353,6 +353,7 @@ _SEMCONV: Final = {
     "stack": "code.stacktrace",
 }
 _OWN_LOGGER_PREFIX: Final = "opentelemetry"
+_NOT_SET: Final = object()
 
 _live_sinks: weakref.WeakSet[OTLPSink] = weakref.WeakSet()
 _exit_hook_lock = threading.Lock()
@@ -620,6 +621,17 @@ class OTLPSink:
             if value is not None
         }
         self._limit = 128
+        # The service fields as a layout adds them to lines; they are the
+        # resource already, so they are not repeated on every record.
+        self._resource: dict[str, str] = {
+            key: value
+            for key, value in (
+                ("service", fields.name),
+                ("environment", fields.environment),
+                ("version", fields.version),
+            )
+            if value is not None
+        }
         self._provider: LoggerProvider = LoggerProvider(
             resource=Resource.create(resource_attributes),
             shutdown_on_exit=False,
@@ -669,6 +681,9 @@ class OTLPSink:
             set_span_in_context,
         )
 
+        # Whatever layout the pipeline wrote it in, read it in joblog's
+        # (a joblog-layout event is returned as it is, at the cost of a lookup).
+        event = normalize(dict(event) if not isinstance(event, dict) else event)
         logger_name = event.get("logger")
         name = logger_name if isinstance(logger_name, str) and logger_name else "joblog"
         if name.startswith(_OWN_LOGGER_PREFIX):
@@ -692,7 +707,7 @@ class OTLPSink:
             {
                 _SEMCONV.get(key, key): value
                 for key, value in event.items()
-                if key not in _RECORD_FIELDS
+                if key not in _RECORD_FIELDS and self._resource.get(key, _NOT_SET) != value
             },
             limit=self._limit,
         )
