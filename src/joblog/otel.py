@@ -620,6 +620,25 @@ class OTLPSink:
             )
             if value is not None
         }
+        # Imported once here, not on every write.
+        from opentelemetry._logs import LogRecord, SeverityNumber
+        from opentelemetry.trace import (
+            INVALID_SPAN,
+            NonRecordingSpan,
+            SpanContext,
+            TraceFlags,
+            set_span_in_context,
+        )
+
+        self._LogRecord = LogRecord
+        self._SeverityNumber = SeverityNumber
+        self._NonRecordingSpan = NonRecordingSpan
+        self._SpanContext = SpanContext
+        self._TraceFlags = TraceFlags
+        self._in_context = set_span_in_context
+        # Never the context of the thread that writes: the event's own ids, or none.
+        self._no_trace = set_span_in_context(INVALID_SPAN)
+        self._last_context: tuple[object, Any] = ((None, None, None), self._no_trace)
         self._limit = 128
         # The service fields as a layout adds them to lines; they are the
         # resource already, so they are not repeated on every record.
@@ -672,15 +691,6 @@ class OTLPSink:
             self._outage.failed(1)
 
     def _write(self, event: Mapping[str, Any]) -> None:
-        from opentelemetry._logs import LogRecord, SeverityNumber
-        from opentelemetry.trace import (
-            INVALID_SPAN,
-            NonRecordingSpan,
-            SpanContext,
-            TraceFlags,
-            set_span_in_context,
-        )
-
         # Whatever layout the pipeline wrote it in, read it in joblog's
         # (a joblog-layout event is returned as it is, at the cost of a lookup).
         event = normalize(dict(event) if not isinstance(event, dict) else event)
@@ -690,19 +700,9 @@ class OTLPSink:
             return
         level = event.get("level")
         number = SEVERITY_NUMBERS.get(level) if isinstance(level, str) else None
-        # Never the context of the thread that writes: the event's own ids, or none.
-        context = set_span_in_context(INVALID_SPAN)
-        trace_id = _hex_id(event.get("trace_id"), 32)
-        span_id = _hex_id(event.get("span_id"), 16)
-        if trace_id is not None and span_id is not None:
-            flags = event.get("trace_flags")
-            try:
-                flag_bits = int(flags, 16) & 0xFF if isinstance(flags, str) else 0
-            except ValueError:
-                flag_bits = 0
-            context = set_span_in_context(
-                NonRecordingSpan(SpanContext(trace_id, span_id, False, TraceFlags(flag_bits)))
-            )
+        ids = (event.get("trace_id"), event.get("span_id"), event.get("trace_flags"))
+        last = self._last_context
+        context = last[1] if ids == last[0] else self._context(ids)
         attributes = to_attributes(
             {
                 _SEMCONV.get(key, key): value
@@ -712,15 +712,34 @@ class OTLPSink:
             limit=self._limit,
         )
         message = event.get("message")
-        record = LogRecord(
+        record = self._LogRecord(
             timestamp=_timestamp_ns(event.get("timestamp")) or time.time_ns(),
             context=context,
             severity_text=level if isinstance(level, str) else None,
-            severity_number=SeverityNumber(number) if number is not None else None,
+            severity_number=self._SeverityNumber(number) if number is not None else None,
             body=message if isinstance(message, str) else safe_str(message),
             attributes=attributes,
         )
         self._logger(name).emit(record)
+
+    def _context(self, ids: tuple[Any, Any, Any]) -> Any:
+        """The record's trace context from the event's ids (a span's lines share one)."""
+        context = self._no_trace
+        trace_id = _hex_id(ids[0], 32)
+        span_id = _hex_id(ids[1], 16)
+        if trace_id is not None and span_id is not None:
+            flags = ids[2]
+            try:
+                flag_bits = int(flags, 16) & 0xFF if isinstance(flags, str) else 0
+            except ValueError:
+                flag_bits = 0
+            context = self._in_context(
+                self._NonRecordingSpan(
+                    self._SpanContext(trace_id, span_id, False, self._TraceFlags(flag_bits))
+                )
+            )
+        self._last_context = (ids, context)
+        return context
 
     def flush(self) -> None:
         """Export what is queued now (bounded by the exporter's timeout); never raises."""
