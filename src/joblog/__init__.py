@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import testing
+from . import otel, testing
 from ._config import configure
 from ._logger import BoundLogger, get_logger
 from .asgi import RequestLoggingMiddleware, log_auth_failure
@@ -49,6 +49,7 @@ __all__ = [
     "job",
     "log_auth_failure",
     "new_job_id",
+    "otel",
     "redact_secrets",
     "running_jobs",
     "sampled",
