@@ -22,16 +22,17 @@ from typing import IO, Any, Final
 
 import structlog
 
+from . import _schema
+from ._schema import LEVELS, parse_level
+from .context import get_fields
 from .redact import Redactor, redact_secrets
 from .render import ConsoleRenderer, dumps, format_timestamp
 
-__all__ = ["configure"]
+__all__ = ["LEVELS", "configure", "parse_level"]
 
 Processor = Callable[[Any, str, MutableMapping[str, Any]], MutableMapping[str, Any]]
 Renderer = Callable[[Mapping[str, Any]], str]
 
-LEVELS: Final = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
-_LEVEL_ALIASES: Final = {"warn": "warning", "fatal": "critical"}
 RENDERERS: Final = ("json", "console", "auto")
 
 #: Loggers of servers that log the access line themselves; RequestLoggingMiddleware
@@ -39,31 +40,6 @@ RENDERERS: Final = ("json", "console", "auto")
 DEFAULT_SILENCE: Final = ("uvicorn.access",)
 #: Loggers that servers give handlers of their own; configure() hands them to the root.
 _SERVER_LOGGERS: Final = ("uvicorn", "uvicorn.error", "uvicorn.access")
-
-
-def parse_level(level: object, what: str = "level") -> int:
-    """
-    Return the numeric level for *level* (a name such as ``"info"`` or an int).
-
-    Raises:
-        ValueError: for an unknown name or an out-of-range number.
-        TypeError: for anything that is neither a string nor an int.
-    """
-    if isinstance(level, bool):
-        raise TypeError(f"{what} must be a level name or an int, not {level!r}")
-    if isinstance(level, int):
-        if not 0 <= level <= 50:
-            raise ValueError(f"{what} {level!r} is out of range: expected 0..50")
-        return level
-    if isinstance(level, str):
-        name = level.strip().lower()
-        name = _LEVEL_ALIASES.get(name, name)
-        if name in LEVELS:
-            return LEVELS[name]
-        raise ValueError(
-            f"unknown {what} {level!r}: expected one of debug, info, warning, error, critical"
-        )
-    raise TypeError(f"{what} must be a level name or an int, not {level!r}")
 
 
 class Pipeline:
@@ -122,7 +98,7 @@ class Pipeline:
             for processor in self.processors:
                 event = processor(logger, method_name, event)
             if self._redact is not None:
-                event = self._redact(logger, method_name, event)
+                event = self._redacted(event, logger, method_name)
         except structlog.DropEvent:
             return None
         except Exception as exc:
@@ -132,20 +108,43 @@ class Pipeline:
                 sink.append(event)
         return event
 
+    def _redacted(
+        self, event: MutableMapping[str, Any], logger: Any, method_name: str
+    ) -> MutableMapping[str, Any]:
+        redacted = self._redact(logger, method_name, event)  # type: ignore[misc]
+        if redacted is not event and _schema.LOGGER not in redacted:
+            # The redactor's own fail-closed line keeps none of the event's
+            # values; give it the schema fields and the bound job id back.
+            redacted = complete_replacement(redacted, event)
+        return redacted
+
     def emit(self, event: MutableMapping[str, Any], method_name: str, logger: Any) -> None:
-        """Process *event* and write it (unless captured or dropped); never raises."""
-        if self.processors or captures:
-            final = self.process(event, method_name, logger)
-            if final is None or captures:
-                return
-            event = final
-        elif self._redact is not None:
-            # The common case, inlined: no extra processors, nobody capturing.
+        """
+        Process, render and write *event* (unless captured or dropped); never raises.
+
+        Processing and rendering share one guard: whatever fails (a
+        processor, redaction, a value no encoder can read), a replacement
+        line takes the event's place, so nothing raises and no line is lost.
+        """
+        try:
+            if self.processors or captures:
+                final = self.process(event, method_name, logger)
+                if final is None or captures:
+                    return
+                event = final
+            elif self._redact is not None:
+                # The common case, inlined: no extra processors, nobody capturing.
+                event = self._redacted(event, logger, method_name)
+            line = self.renderer(event)
+        except structlog.DropEvent:
+            return
+        except Exception as exc:
             try:
-                event = self._redact(logger, method_name, event)
-            except Exception as exc:
-                event = failure_event(exc)
-        self.write(self.renderer(event))
+                line = self.renderer(failure_event(exc))
+            except Exception as again:  # pragma: no cover - plain values always render
+                report_internal_error(again)
+                return
+        self.write(line)
 
     def write(self, line: str) -> None:
         """Write one rendered line and flush; a broken stream is reported, not raised."""
@@ -177,21 +176,71 @@ def failure_event(
     The line written in place of an event joblog could not process.
 
     Built from scratch, so none of the failed event's (unredacted) values can
-    leak through it; only the job id (validated when bound) is kept.
+    leak through it; it has the four schema fields and keeps only the bound
+    job id (validated when bound).
     """
-    from .context import current_job_id
-
     event: dict[str, Any] = {
-        "timestamp": format_timestamp(time.time()),
-        "level": "error",
-        "message": message,
-        "logger": "joblog",
+        _schema.TIMESTAMP: format_timestamp(time.time()),
+        _schema.LEVEL: "error",
+        _schema.MESSAGE: message,
+        _schema.LOGGER: "joblog",
     }
+    _add_job_id(event)
     if exc is not None:
-        event["error_type"] = type(exc).__name__
-    job_id = current_job_id()
-    if job_id is not None:
-        event["job_id"] = job_id
+        event[_schema.ERROR_TYPE] = type(exc).__name__
+    return event
+
+
+def _add_job_id(event: dict[str, Any]) -> None:
+    job_id = get_fields().get(_schema.JOB_ID)
+    if isinstance(job_id, str):
+        event[_schema.JOB_ID] = job_id
+
+
+def _logger_name(event: Mapping[str, Any]) -> str:
+    """The failed event's logger name when it is a plain dotted name, else ``"joblog"``."""
+    try:
+        name = event.get(_schema.LOGGER)
+    except Exception:
+        return "joblog"
+    if (
+        type(name) is str
+        and 0 < len(name) <= 128
+        and name.isascii()
+        and all(part.isidentifier() for part in name.split("."))
+    ):
+        return name
+    return "joblog"
+
+
+def complete_replacement(
+    replacement: Mapping[str, Any], original: Mapping[str, Any]
+) -> dict[str, Any]:
+    """
+    *replacement* (a fail-closed line) with the schema fields and job id it lacks.
+
+    The ``logger`` comes from *original* only when it is a plain dotted
+    module-style name (it names code, not data); ``job_id`` from the bound
+    context, never from the event.
+    """
+    try:
+        out = dict(replacement)
+    except Exception:
+        out = {}
+    event: dict[str, Any] = {
+        _schema.TIMESTAMP: format_timestamp(time.time()),
+        _schema.LEVEL: "error",
+        _schema.MESSAGE: "joblog: an event could not be processed",
+    }
+    for key in (_schema.TIMESTAMP, _schema.LEVEL, _schema.MESSAGE):
+        value = out.pop(key, None)
+        if value.__class__ is str:
+            event[key] = value
+    event[_schema.LOGGER] = _logger_name(original)
+    out.pop(_schema.LOGGER, None)
+    _add_job_id(event)
+    out.pop(_schema.JOB_ID, None)
+    event.update(out)
     return event
 
 
