@@ -48,7 +48,7 @@ def main() -> None:
                 log.info("big value", value=value)
                 slowest = max(slowest, time.perf_counter() - start)
             worst = max(worst, slowest)
-            print(f"{name:32} {str(redact):>6} {slowest * 1000:11.1f} ms")
+            print(f"{name:32} {redact!s:>6} {slowest * 1000:11.1f} ms")
     print(f"slowest call overall: {worst * 1000:.1f} ms (target: <= 100 ms)")
 
 
