@@ -208,8 +208,8 @@ class TestValueEncoding:
         assert "m" == out.events()[0]["message"]
 
     def test_huge_string(self, configured: Any) -> None:
-        """A 200 kB string still yields one complete, valid line."""
-        out = configured()
+        """A 200 kB string still yields one complete, valid line (with the size limit off)."""
+        out = configured(max_line_bytes=None)
         big = "x" * 200_000
         joblog.get_logger("x").info("m", big=big)
 
@@ -569,7 +569,7 @@ class TestBigValues:
 
     def test_big_invalid_bytes_are_cut_with_a_marker(self, configured: Any) -> None:
         """10 MB of invalid UTF-8 is written as its first 64 KiB, escaped, and a marker."""
-        out = configured(redact=False)
+        out = configured(redact=False, max_line_bytes=None)
         joblog.get_logger("x").info("m", blob=b"\xff" * 10_000_000)
 
         blob = out.events()[0]["blob"]

@@ -23,10 +23,12 @@ from typing import IO, Any, Final
 import structlog
 
 from . import _schema
+from ._fit import DEFAULT_MAX_LINE_BYTES, MIN_MAX_LINE_BYTES, fit_line
 from ._schema import LEVELS, parse_level
 from .context import get_fields
 from .redact import Redactor, redact_secrets
 from .render import ConsoleRenderer, dumps, format_timestamp
+from .sinks import LineWriter
 
 __all__ = ["LEVELS", "configure", "parse_level"]
 
@@ -57,10 +59,12 @@ class Pipeline:
         "binary",
         "level",
         "lock",
+        "max_line_bytes",
         "processors",
         "redactor",
         "renderer",
         "stream",
+        "writer",
     )
 
     def __init__(
@@ -72,8 +76,10 @@ class Pipeline:
         renderer: Renderer,
         stream: IO[Any],
         binary: bool,
+        max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
     ) -> None:
         self.level = level
+        self.max_line_bytes = max_line_bytes
         self.processors = processors
         self.redactor = redactor
         # An object's bound __call__ is cheaper to call than the object itself:
@@ -82,6 +88,7 @@ class Pipeline:
         self.renderer = renderer
         self.stream = stream
         self.binary = binary
+        self.writer = LineWriter(stream, binary=binary)
         self.lock = threading.Lock()
 
     def process(
@@ -136,6 +143,8 @@ class Pipeline:
                 # The common case, inlined: no extra processors, nobody capturing.
                 event = self._redacted(event, logger, method_name)
             line = self.renderer(event)
+            if self.max_line_bytes is not None and len(line) * 4 > self.max_line_bytes:
+                line = self.fit(event, line)
         except structlog.DropEvent:
             return
         except Exception as exc:
@@ -146,12 +155,24 @@ class Pipeline:
                 return
         self.write(line)
 
+    def fit(self, event: Mapping[str, Any], line: str) -> str:
+        """*line* (*event* rendered), shrunk when it is over ``max_line_bytes``."""
+        limit = self.max_line_bytes
+        if limit is None or len(line.encode("utf-8", "backslashreplace")) <= limit:
+            return line
+        return fit_line(event, self.renderer, limit)
+
     def write(self, line: str) -> None:
-        """Write one rendered line and flush; a broken stream is reported, not raised."""
+        """Write one rendered line whole; a broken stream is reported, not raised."""
         try:
-            with self.lock:
-                self.stream.write(line.encode() if self.binary else line)
-                self.stream.flush()
+            self.writer.write(line)
+        except Exception as exc:
+            report_internal_error(exc)
+
+    def flush(self) -> None:
+        """Flush the output; a broken stream is reported, not raised."""
+        try:
+            self.writer.flush()
         except Exception as exc:
             report_internal_error(exc)
 
@@ -244,6 +265,12 @@ def complete_replacement(
     return event
 
 
+def flush_outputs() -> None:
+    """Flush every output of the installed pipeline (for ``joblog.flush()``); never raises."""
+    if pipeline is not None:
+        pipeline.flush()
+
+
 def report_internal_error(exc: BaseException) -> None:
     """Tell stderr once that joblog could not write; logging never raises."""
     global _reported
@@ -325,8 +352,15 @@ def build_pipeline(
     stream: object = None,
     redact: object = True,
     processors: Iterable[object] = (),
+    max_line_bytes: object = DEFAULT_MAX_LINE_BYTES,
 ) -> Pipeline:
     """Validate the arguments of :func:`configure` and build its pipeline."""
+    if max_line_bytes is not None and (
+        type(max_line_bytes) is not int or max_line_bytes < MIN_MAX_LINE_BYTES
+    ):
+        raise ValueError(
+            f"max_line_bytes must be None or an int >= {MIN_MAX_LINE_BYTES}, got {max_line_bytes!r}"
+        )
     if level is None:
         env_level = _env("JOBLOG_LEVEL")
         levelno = parse_level(env_level, "JOBLOG_LEVEL") if env_level else LEVELS["info"]
@@ -374,6 +408,7 @@ def build_pipeline(
         renderer=render,
         stream=out,
         binary=binary,
+        max_line_bytes=max_line_bytes,
     )
 
 
@@ -386,6 +421,7 @@ def configure(
     stdlib: bool = True,
     processors: Iterable[Processor] = (),
     silence: Iterable[str] = DEFAULT_SILENCE,
+    max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
 ) -> None:
     """
     Configure joblog: one chain for joblog, structlog and :mod:`logging` loggers.
@@ -419,10 +455,17 @@ def configure(
             default quiets ``uvicorn.access``, whose lines duplicate
             :class:`~joblog.RequestLoggingMiddleware`'s (and would log the
             skipped health checks).  Pass ``()`` to keep it.
+        max_line_bytes: the longest line written, in bytes (newline
+            included); default 16 KiB, under which Docker never splits a
+            line.  A longer event is shrunk, largest strings first (their
+            middle is replaced by ``[... N bytes cut]``), keeping
+            ``timestamp``, ``level``, ``logger`` and ``job_id``; the line
+            stays valid.  ``None`` turns the limit off.
 
     Raises:
         ValueError: an unknown level or renderer name (also from the
-            environment variables).
+            environment variables), a *max_line_bytes* that is not ``None``
+            or an int of at least 1024.
         TypeError: a stream without ``write()``, a processor that is not
             callable, a *redact* that is not a bool or a processor.
     """
@@ -432,7 +475,12 @@ def configure(
             raise TypeError(f"silence must be logger names, got {name!r}")
     with _configure_lock:
         new = build_pipeline(
-            level=level, renderer=renderer, stream=stream, redact=redact, processors=processors
+            level=level,
+            renderer=renderer,
+            stream=stream,
+            redact=redact,
+            processors=processors,
+            max_line_bytes=max_line_bytes,
         )
         install(new)
         _route_structlog(new.level)
