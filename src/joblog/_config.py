@@ -28,12 +28,13 @@ from ._schema import LEVELS, parse_level
 from .context import get_fields
 from .redact import Redactor, redact_secrets
 from .render import ConsoleRenderer, dumps, format_timestamp
-from .sinks import LineWriter
+from .sinks import LineWriter, Sink
 
 __all__ = ["LEVELS", "configure", "parse_level"]
 
 Processor = Callable[[Any, str, MutableMapping[str, Any]], MutableMapping[str, Any]]
 Renderer = Callable[[Mapping[str, Any]], str]
+Layout = Callable[[dict[str, Any]], dict[str, Any]]
 
 RENDERERS: Final = ("json", "console", "auto")
 
@@ -57,12 +58,14 @@ class Pipeline:
     __slots__ = (
         "_redact",
         "binary",
+        "layout",
         "level",
         "lock",
         "max_line_bytes",
         "processors",
         "redactor",
         "renderer",
+        "sinks",
         "stream",
         "writer",
     )
@@ -77,8 +80,12 @@ class Pipeline:
         stream: IO[Any],
         binary: bool,
         max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
+        layout: Layout | None = None,
+        sinks: tuple[Sink, ...] = (),
     ) -> None:
         self.level = level
+        self.layout = layout
+        self.sinks = sinks
         self.max_line_bytes = max_line_bytes
         self.processors = processors
         self.redactor = redactor
@@ -106,10 +113,12 @@ class Pipeline:
                 event = processor(logger, method_name, event)
             if self._redact is not None:
                 event = self._redacted(event, logger, method_name)
+            if self.layout is not None:
+                event = self.layout(event)  # type: ignore[arg-type]
         except structlog.DropEvent:
             return None
         except Exception as exc:
-            event = failure_event(exc)
+            event = self._laid_out(failure_event(exc))
         if captures:
             for sink in tuple(captures):
                 sink.append(event)
@@ -139,21 +148,43 @@ class Pipeline:
                 if final is None or captures:
                     return
                 event = final
-            elif self._redact is not None:
-                # The common case, inlined: no extra processors, nobody capturing.
-                event = self._redacted(event, logger, method_name)
+            else:
+                if self._redact is not None:
+                    # The common case, inlined: no extra processors, nobody capturing.
+                    event = self._redacted(event, logger, method_name)
+                if self.layout is not None:
+                    event = self.layout(event)  # type: ignore[arg-type]
             line = self.renderer(event)
             if self.max_line_bytes is not None and len(line) * 4 > self.max_line_bytes:
                 line = self.fit(event, line)
         except structlog.DropEvent:
             return
         except Exception as exc:
+            event = self._laid_out(failure_event(exc))
             try:
-                line = self.renderer(failure_event(exc))
+                line = self.renderer(event)
             except Exception as again:  # pragma: no cover - plain values always render
                 report_internal_error(again)
                 return
         self.write(line)
+        if self.sinks:
+            self._to_sinks(event)
+
+    def _laid_out(self, event: dict[str, Any]) -> MutableMapping[str, Any]:
+        """A replacement line in the configured layout (as it is, if the layout fails on it)."""
+        if self.layout is None:
+            return event
+        try:
+            return self.layout(event)
+        except Exception:
+            return event
+
+    def _to_sinks(self, event: Mapping[str, Any]) -> None:
+        for sink in self.sinks:
+            try:
+                sink.write(dict(event))
+            except Exception as exc:  # noqa: PERF203 - one failing sink must not stop the others
+                report_internal_error(exc)
 
     def fit(self, event: Mapping[str, Any], line: str) -> str:
         """*line* (*event* rendered), shrunk when it is over ``max_line_bytes``."""
@@ -170,11 +201,13 @@ class Pipeline:
             report_internal_error(exc)
 
     def flush(self) -> None:
-        """Flush the output; a broken stream is reported, not raised."""
-        try:
-            self.writer.flush()
-        except Exception as exc:
-            report_internal_error(exc)
+        """Flush the stream and every sink; a failure is reported, not raised."""
+        outputs: tuple[LineWriter | Sink, ...] = (self.writer, *self.sinks)
+        for output in outputs:
+            try:
+                output.flush()
+            except Exception as exc:  # noqa: PERF203 - one failing output must not stop the others
+                report_internal_error(exc)
 
 
 # The installed pipeline, or None before the first configure()/first use.
@@ -353,8 +386,17 @@ def build_pipeline(
     redact: object = True,
     processors: Iterable[object] = (),
     max_line_bytes: object = DEFAULT_MAX_LINE_BYTES,
+    schema: object = "joblog",
+    sinks: Iterable[object] = (),
 ) -> Pipeline:
     """Validate the arguments of :func:`configure` and build its pipeline."""
+    if not isinstance(schema, str) or schema not in _schema.LAYOUTS:
+        names = ", ".join(repr(name) for name in sorted(_schema.LAYOUTS))
+        raise ValueError(f"unknown schema {schema!r}: expected one of {names}")
+    extra = tuple(sinks)
+    for sink in extra:
+        if not all(callable(getattr(sink, name, None)) for name in ("write", "flush", "close")):
+            raise TypeError(f"sinks must have write(), flush() and close(), got {sink!r}")
     if max_line_bytes is not None and (
         type(max_line_bytes) is not int or max_line_bytes < MIN_MAX_LINE_BYTES
     ):
@@ -409,6 +451,8 @@ def build_pipeline(
         stream=out,
         binary=binary,
         max_line_bytes=max_line_bytes,
+        layout=_schema.LAYOUTS[schema],
+        sinks=extra,  # type: ignore[arg-type]
     )
 
 
@@ -422,6 +466,8 @@ def configure(
     processors: Iterable[Processor] = (),
     silence: Iterable[str] = DEFAULT_SILENCE,
     max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
+    schema: str = "joblog",
+    sinks: Iterable[Sink] = (),
 ) -> None:
     """
     Configure joblog: one chain for joblog, structlog and :mod:`logging` loggers.
@@ -461,13 +507,18 @@ def configure(
             middle is replaced by ``[... N bytes cut]``), keeping
             ``timestamp``, ``level``, ``logger`` and ``job_id``; the line
             stays valid.  ``None`` turns the limit off.
+        schema: the field layout of every line: ``"joblog"`` (the
+            documented schema).
+        sinks: more outputs beside the stream, each given every final
+            event (after redaction and layout) by ``write(event)``.
 
     Raises:
         ValueError: an unknown level or renderer name (also from the
             environment variables), a *max_line_bytes* that is not ``None``
-            or an int of at least 1024.
+            or an int of at least 1024, an unknown *schema*.
         TypeError: a stream without ``write()``, a processor that is not
-            callable, a *redact* that is not a bool or a processor.
+            callable, a *redact* that is not a bool or a processor, a sink
+            without ``write()``, ``flush()`` and ``close()``.
     """
     silenced = tuple(silence)
     for name in silenced:
@@ -481,6 +532,8 @@ def configure(
             redact=redact,
             processors=processors,
             max_line_bytes=max_line_bytes,
+            schema=schema,
+            sinks=sinks,
         )
         install(new)
         _route_structlog(new.level)

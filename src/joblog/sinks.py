@@ -27,14 +27,33 @@ import select
 import stat
 import threading
 import time
-from typing import IO, Any, Final
+from typing import IO, Any, Final, Protocol
 
-__all__ = ["LineWriter"]
+__all__ = ["LineWriter", "Sink"]
 
 try:  # POSIX only; Windows keeps the in-process lock.
     import fcntl
 except ImportError:  # pragma: no cover - exercised on Windows only
     fcntl = None  # type: ignore[assignment]
+
+
+class Sink(Protocol):
+    """
+    An output beside the stream: ``configure(sinks=[...])``.
+
+    Each gets every final event: after the processors, redaction and the
+    field layout, replacement lines included, as a dict of its own.
+    """
+
+    def write(self, event: dict[str, Any]) -> None:
+        """Take one final event; must not raise."""
+
+    def flush(self) -> None:
+        """Deliver what is buffered (``joblog.flush()``, interpreter exit)."""
+
+    def close(self) -> None:
+        """Release the output's resources."""
+
 
 #: How long a non-blocking descriptor may stay full before the line is given up.
 WRITE_TIMEOUT: Final = 5.0
