@@ -327,3 +327,27 @@ class TestGunicorn:
         served = [e for e in events if e.get("message") == "req" and e["size"] != 1]
         assert sorted(sizes) == sorted(e["size"] for e in served)
         assert all(len(e["payload"]) == e["size"] for e in served)
+
+
+class TestBytesAndText:
+    def test_bytes_and_text_reach_any_stream(self) -> None:
+        """The writer takes text or UTF-8 bytes, whatever the stream takes."""
+        text, binary = io.StringIO(), io.BytesIO()
+        for line in ("é\n", "é\n".encode()):
+            LineWriter(text, binary=False).write(line)
+            LineWriter(binary, binary=True).write(line)
+        assert ("é\né\n", "é\né\n".encode()) == (text.getvalue(), binary.getvalue())
+
+    def test_json_to_a_file_goes_out_as_bytes_and_is_fitted(self, tmp_path: Path) -> None:
+        """A JSON line to a descriptor is orjson's bytes, shrunk when over the limit."""
+        path = tmp_path / "log.jsonl"
+        with path.open("w", encoding="utf-8") as stream:
+            joblog.configure(stream=stream, renderer="json", max_line_bytes=2048)
+            with joblog.bind_job("job-file"):
+                log = joblog.get_logger("app")
+                log.info("small", café="é")
+                log.info("big", blob="b" * 10_000)
+        first, second = (json.loads(line) for line in path.read_text().splitlines())
+        assert "é" == first["café"]
+        assert "job-file" == second["job_id"]
+        assert len(path.read_text().splitlines()[1].encode()) < 2048

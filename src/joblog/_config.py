@@ -27,7 +27,7 @@ from ._fit import DEFAULT_MAX_LINE_BYTES, MIN_MAX_LINE_BYTES, fit_line
 from ._schema import LEVELS, parse_level
 from .context import get_fields
 from .redact import Redactor, redact_secrets
-from .render import ConsoleRenderer, dumps, format_timestamp
+from .render import ConsoleRenderer, dumps, dumps_bytes, format_timestamp
 from .sinks import LineWriter, Sink
 
 __all__ = ["LEVELS", "configure", "parse_level"]
@@ -56,6 +56,7 @@ class Pipeline:
     """
 
     __slots__ = (
+        "_json_bytes",
         "_redact",
         "binary",
         "layout",
@@ -96,6 +97,7 @@ class Pipeline:
         self.stream = stream
         self.binary = binary
         self.writer = LineWriter(stream, binary=binary)
+        self._json_bytes = renderer is dumps and self.writer.direct
         self.lock = threading.Lock()
 
     def process(
@@ -154,9 +156,16 @@ class Pipeline:
                     event = self._redacted(event, logger, method_name)
                 if self.layout is not None:
                     event = self.layout(event)  # type: ignore[arg-type]
-            line = self.renderer(event)
-            if self.max_line_bytes is not None and len(line) * 4 > self.max_line_bytes:
-                line = self.fit(event, line)
+            line: str | bytes
+            if self._json_bytes:
+                # JSON to a descriptor: orjson's bytes go out as they are.
+                line = dumps_bytes(event)
+                if self.max_line_bytes is not None and len(line) > self.max_line_bytes:
+                    line = fit_line(event, self.renderer, self.max_line_bytes)
+            else:
+                line = self.renderer(event)
+                if self.max_line_bytes is not None and len(line) * 4 > self.max_line_bytes:
+                    line = self.fit(event, line)
         except structlog.DropEvent:
             return
         except Exception as exc:
@@ -193,7 +202,7 @@ class Pipeline:
             return line
         return fit_line(event, self.renderer, limit)
 
-    def write(self, line: str) -> None:
+    def write(self, line: str | bytes) -> None:
         """Write one rendered line whole; a broken stream is reported, not raised."""
         try:
             self.writer.write(line)

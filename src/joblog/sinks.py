@@ -105,18 +105,26 @@ class LineWriter:
         """Whether each line takes the inter-process lock (a pipe or a socket)."""
         return self._locking
 
-    def write(self, line: str) -> None:
-        """Write *line* whole; raises what the stream raises (the caller reports it)."""
+    def write(self, line: str | bytes) -> None:
+        """
+        Write *line* (text, or UTF-8 bytes) whole.
+
+        Raises:
+            Exception: whatever the stream raises (the caller reports it).
+        """
         fd = self._fd
         with self._lock:
             if fd is None:
                 stream = self._stream
-                stream.write(line.encode() if self._binary else line)
+                if self._binary:
+                    stream.write(line if isinstance(line, bytes) else line.encode())
+                else:
+                    stream.write(line.decode() if isinstance(line, bytes) else line)
                 flush = getattr(stream, "flush", None)
                 if flush is not None:
                     flush()
                 return
-            data = line.encode("utf-8", "backslashreplace")
+            data = line if isinstance(line, bytes) else line.encode("utf-8", "backslashreplace")
             # What the application wrote to the same stream comes first.
             self._stream.flush()
             if self._locking:
