@@ -291,3 +291,40 @@ class TestNeverRaises:
             "job_id": "job-x",
         } == {k: v for k, v in event.items() if k != "timestamp"}
         assert "never" not in out.getvalue()
+
+
+class TestStackInfoFindsTheCaller:
+    """stack_info=True records the application's frame, whichever way the call came."""
+
+    @staticmethod
+    def _last_frame(stack: str) -> str:
+        return stack.strip().splitlines()[-2]
+
+    def test_through_sampled(self, configured: Any) -> None:
+        """A sampled() call's stack ends in the application's frame, not joblog's."""
+        out = configured()
+        plog = joblog.sampled(joblog.get_logger("app"), every=1)
+
+        def polling_loop() -> None:
+            plog.info("polling", stack_info=True)
+
+        polling_loop()
+
+        stack = out.events()[0]["stack"]
+        assert "polling_loop" in self._last_frame(stack)
+        assert "sampling.py" not in stack
+
+    def test_through_structlog(self, configured: Any) -> None:
+        """A structlog.get_logger() call's stack ends in the application's frame."""
+        import structlog
+
+        out = configured()
+
+        def handler() -> None:
+            structlog.get_logger("app").info("handled", stack_info=True)
+
+        handler()
+
+        stack = out.events()[0]["stack"]
+        assert "handler" in self._last_frame(stack)
+        assert "structlog" not in self._last_frame(stack)

@@ -208,8 +208,8 @@ class TestValueEncoding:
         assert "m" == out.events()[0]["message"]
 
     def test_huge_string(self, configured: Any) -> None:
-        """A 200 kB string still yields one complete, valid line."""
-        out = configured()
+        """A 200 kB string still yields one complete, valid line (with the size limit off)."""
+        out = configured(max_line_bytes=None)
         big = "x" * 200_000
         joblog.get_logger("x").info("m", big=big)
 
@@ -481,3 +481,116 @@ class TestProperties:
     def test_dumps_without_newline_option(self) -> None:
         """dumps() can also encode a bare value."""
         assert '"a\\u2028b"' == dumps("a\u2028b", option=0)
+
+
+class TestConsoleShowsOnlyWhatWasLogged:
+    """The console renderer's line is encodable, reads in logical order and forges no fields."""
+
+    @pytest.mark.parametrize("text", ["a\udcffb", "\ud800", "name-\udce9.txt"])
+    def test_lone_surrogates_survive_a_strict_utf8_stream(self, text: str) -> None:
+        """A value or message with a lone surrogate still reaches a strict UTF-8 stream."""
+        raw = io.BytesIO()
+        stream = io.TextIOWrapper(raw, encoding="utf-8", errors="strict", write_through=True)
+        joblog.configure(stream=stream, renderer="console", redact=False)
+        joblog.get_logger("x").info(text, path=text, **{text: 1})
+
+        line = raw.getvalue().decode("utf-8")
+        assert 1 == line.count("\n")
+        assert "\\ud" in line
+
+    @pytest.mark.parametrize("control", ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e"])
+    def test_bidi_embeddings_are_escaped(self, control: str) -> None:
+        """U+202A-U+202E never reach the terminal raw."""
+        line = ConsoleRenderer()({"level": "info", "message": f"a{control}b", "f": f"x{control}y"})
+
+        assert control not in line
+        assert 2 == line.count(f"\\u{ord(control):04x}")
+
+    @pytest.mark.parametrize("control", ["\u2066", "\u2067", "\u2068", "\u2069"])
+    def test_bidi_isolates_are_escaped(self, control: str) -> None:
+        """U+2066-U+2069 never reach the terminal raw, in keys either."""
+        line = ConsoleRenderer()({"level": "info", "message": "m", f"k{control}": control})
+
+        assert control not in line
+        assert 2 == line.count(f"\\u{ord(control):04x}")
+
+    def test_message_cannot_imitate_fields(self) -> None:
+        """A message holding ``key=value`` is quoted, so it cannot pass for fields."""
+        line = ConsoleRenderer(timestamps=False)(
+            {"level": "info", "message": "login ok user=admin", "user": "mallory"}
+        )
+
+        assert line.startswith('INFO  "login ok user=admin"')
+        assert line.rstrip().endswith(" user=mallory")
+
+    @pytest.mark.parametrize("message", ['"quoted', " leading space"])
+    def test_message_that_would_look_quoted_or_shifted_is_quoted(self, message: str) -> None:
+        """A message starting with a quote or a space is JSON-quoted."""
+        line = ConsoleRenderer(timestamps=False)({"level": "info", "message": message})
+
+        assert json.loads(line[6:].rstrip()) == message
+
+    @pytest.mark.parametrize("key", ["a=b", "a b", 'a"b', "", "k\x1b[31m"])
+    def test_key_cannot_imitate_fields(self, key: str) -> None:
+        """A key that is not a plain name is JSON-quoted (and escaped)."""
+        line = ConsoleRenderer(timestamps=False)({"level": "info", "message": "m", key: "v"})
+
+        field = line.split(None, 2)[2].rstrip()
+        assert f"{json.dumps(key)}=v".replace("\\u001b", "\\x1b") == field.replace(
+            "\\u001b", "\\x1b"
+        )
+        assert "\x1b" not in line
+
+    def test_non_string_key(self) -> None:
+        """A non-string key prints as its quoted text."""
+        line = ConsoleRenderer(timestamps=False)({"level": "info", "message": "m", 7: "v"})
+
+        assert line.rstrip().endswith(' "7"=v')
+
+    def test_plain_keys_stay_bare(self) -> None:
+        """Ordinary keys (dotted, with brackets) print as they are."""
+        line = ConsoleRenderer(timestamps=False)(
+            {"level": "info", "message": "m", "fields.message": 1, "a[0]": 2}
+        )
+
+        assert line.rstrip().endswith(" fields.message=1 a[0]=2")
+
+    @given(st.text())
+    def test_any_text_is_encodable_and_free_of_bidi_controls(self, text: str) -> None:
+        """Whatever the text, the line encodes as strict UTF-8 and holds no bidi control."""
+        line = ConsoleRenderer()({"level": "info", "message": text, text or "k": text})
+
+        line.encode("utf-8")
+        assert not re.search("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]", line)
+
+
+class TestBigValues:
+    """Huge bytes are cut before they are decoded."""
+
+    def test_big_invalid_bytes_are_cut_with_a_marker(self, configured: Any) -> None:
+        """10 MB of invalid UTF-8 is written as its first 64 KiB, escaped, and a marker."""
+        out = configured(redact=False, max_line_bytes=None)
+        joblog.get_logger("x").info("m", blob=b"\xff" * 10_000_000)
+
+        blob = out.events()[0]["blob"]
+        assert blob.startswith("\\xff\\xff")
+        assert blob.endswith(f"[... {10_000_000 - 65536} bytes cut]")
+        assert 65536 * 4 == blob.index("[")
+
+    def test_big_memoryview_and_bytearray(self) -> None:
+        """The cut applies to every bytes-like type."""
+        for value in (bytearray(b"a" * 70_000), memoryview(b"a" * 70_000)):
+            assert to_jsonable(value).endswith(f"[... {70_000 - 65536} bytes cut]")
+
+    def test_bytes_at_the_limit_are_whole(self) -> None:
+        """Up to the limit, bytes are decoded whole."""
+        assert "a" * 65536 == to_jsonable(b"a" * 65536)
+
+    def test_plain_containers_refused_by_orjson_are_converted(self, configured: Any) -> None:
+        """A plain list holding a lone surrogate or a 65-bit int is converted, not raised."""
+        out = configured(redact=False)
+        joblog.get_logger("x").info("m", items=["a\udcffb", 2**70], when=dt.date(2026, 1, 2))
+
+        event = out.events()[0]
+        assert ["a\\udcffb", "1180591620717411303424"] == event["items"]
+        assert "2026-01-02" == event["when"]

@@ -22,16 +22,20 @@ from typing import IO, Any, Final
 
 import structlog
 
+from . import _schema
+from ._fit import DEFAULT_MAX_LINE_BYTES, MIN_MAX_LINE_BYTES, fit_line
+from ._schema import LEVELS, parse_level
+from .context import get_fields
 from .redact import Redactor, redact_secrets
-from .render import ConsoleRenderer, dumps, format_timestamp
+from .render import ConsoleRenderer, dumps, dumps_bytes, format_timestamp
+from .sinks import LineWriter, Sink
 
-__all__ = ["configure"]
+__all__ = ["LEVELS", "configure", "parse_level"]
 
 Processor = Callable[[Any, str, MutableMapping[str, Any]], MutableMapping[str, Any]]
 Renderer = Callable[[Mapping[str, Any]], str]
+Layout = Callable[[dict[str, Any]], dict[str, Any]]
 
-LEVELS: Final = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}
-_LEVEL_ALIASES: Final = {"warn": "warning", "fatal": "critical"}
 RENDERERS: Final = ("json", "console", "auto")
 
 #: Loggers of servers that log the access line themselves; RequestLoggingMiddleware
@@ -39,31 +43,6 @@ RENDERERS: Final = ("json", "console", "auto")
 DEFAULT_SILENCE: Final = ("uvicorn.access",)
 #: Loggers that servers give handlers of their own; configure() hands them to the root.
 _SERVER_LOGGERS: Final = ("uvicorn", "uvicorn.error", "uvicorn.access")
-
-
-def parse_level(level: object, what: str = "level") -> int:
-    """
-    Return the numeric level for *level* (a name such as ``"info"`` or an int).
-
-    Raises:
-        ValueError: for an unknown name or an out-of-range number.
-        TypeError: for anything that is neither a string nor an int.
-    """
-    if isinstance(level, bool):
-        raise TypeError(f"{what} must be a level name or an int, not {level!r}")
-    if isinstance(level, int):
-        if not 0 <= level <= 50:
-            raise ValueError(f"{what} {level!r} is out of range: expected 0..50")
-        return level
-    if isinstance(level, str):
-        name = level.strip().lower()
-        name = _LEVEL_ALIASES.get(name, name)
-        if name in LEVELS:
-            return LEVELS[name]
-        raise ValueError(
-            f"unknown {what} {level!r}: expected one of debug, info, warning, error, critical"
-        )
-    raise TypeError(f"{what} must be a level name or an int, not {level!r}")
 
 
 class Pipeline:
@@ -77,14 +56,19 @@ class Pipeline:
     """
 
     __slots__ = (
+        "_json_bytes",
         "_redact",
         "binary",
+        "layout",
         "level",
         "lock",
+        "max_line_bytes",
         "processors",
         "redactor",
         "renderer",
+        "sinks",
         "stream",
+        "writer",
     )
 
     def __init__(
@@ -96,8 +80,14 @@ class Pipeline:
         renderer: Renderer,
         stream: IO[Any],
         binary: bool,
+        max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
+        layout: Layout | None = None,
+        sinks: tuple[Sink, ...] = (),
     ) -> None:
         self.level = level
+        self.layout = layout
+        self.sinks = sinks
+        self.max_line_bytes = max_line_bytes
         self.processors = processors
         self.redactor = redactor
         # An object's bound __call__ is cheaper to call than the object itself:
@@ -106,6 +96,8 @@ class Pipeline:
         self.renderer = renderer
         self.stream = stream
         self.binary = binary
+        self.writer = LineWriter(stream, binary=binary)
+        self._json_bytes = renderer is dumps and self.writer.direct
         self.lock = threading.Lock()
 
     def process(
@@ -122,39 +114,109 @@ class Pipeline:
             for processor in self.processors:
                 event = processor(logger, method_name, event)
             if self._redact is not None:
-                event = self._redact(logger, method_name, event)
+                event = self._redacted(event, logger, method_name)
+            if self.layout is not None:
+                event = self.layout(event)  # type: ignore[arg-type]
         except structlog.DropEvent:
             return None
         except Exception as exc:
-            event = failure_event(exc)
+            event = self._laid_out(failure_event(exc))
         if captures:
             for sink in tuple(captures):
                 sink.append(event)
         return event
 
-    def emit(self, event: MutableMapping[str, Any], method_name: str, logger: Any) -> None:
-        """Process *event* and write it (unless captured or dropped); never raises."""
-        if self.processors or captures:
-            final = self.process(event, method_name, logger)
-            if final is None or captures:
-                return
-            event = final
-        elif self._redact is not None:
-            # The common case, inlined: no extra processors, nobody capturing.
-            try:
-                event = self._redact(logger, method_name, event)
-            except Exception as exc:
-                event = failure_event(exc)
-        self.write(self.renderer(event))
+    def _redacted(
+        self, event: MutableMapping[str, Any], logger: Any, method_name: str
+    ) -> MutableMapping[str, Any]:
+        redacted = self._redact(logger, method_name, event)  # type: ignore[misc]
+        if redacted is not event and _schema.LOGGER not in redacted:
+            # The redactor's own fail-closed line keeps none of the event's
+            # values; give it the schema fields and the bound job id back.
+            redacted = complete_replacement(redacted, event)
+        return redacted
 
-    def write(self, line: str) -> None:
-        """Write one rendered line and flush; a broken stream is reported, not raised."""
+    def emit(self, event: MutableMapping[str, Any], method_name: str, logger: Any) -> None:
+        """
+        Process, render and write *event* (unless captured or dropped); never raises.
+
+        Processing and rendering share one guard: whatever fails (a
+        processor, redaction, a value no encoder can read), a replacement
+        line takes the event's place, so nothing raises and no line is lost.
+        """
         try:
-            with self.lock:
-                self.stream.write(line.encode() if self.binary else line)
-                self.stream.flush()
+            if self.processors or captures:
+                final = self.process(event, method_name, logger)
+                if final is None or captures:
+                    return
+                event = final
+            else:
+                if self._redact is not None:
+                    # The common case, inlined: no extra processors, nobody capturing.
+                    event = self._redacted(event, logger, method_name)
+                if self.layout is not None:
+                    event = self.layout(event)  # type: ignore[arg-type]
+            line: str | bytes
+            if self._json_bytes:
+                # JSON to a descriptor: orjson's bytes go out as they are.
+                line = dumps_bytes(event)
+                if self.max_line_bytes is not None and len(line) > self.max_line_bytes:
+                    line = fit_line(event, self.renderer, self.max_line_bytes)
+            else:
+                line = self.renderer(event)
+                if self.max_line_bytes is not None and len(line) * 4 > self.max_line_bytes:
+                    line = self.fit(event, line)
+        except structlog.DropEvent:
+            return
+        except Exception as exc:
+            event = self._laid_out(failure_event(exc))
+            try:
+                line = self.renderer(event)
+            except Exception as again:  # pragma: no cover - plain values always render
+                report_internal_error(again)
+                return
+        self.write(line)
+        if self.sinks:
+            self._to_sinks(event)
+
+    def _laid_out(self, event: dict[str, Any]) -> MutableMapping[str, Any]:
+        """A replacement line in the configured layout (as it is, if the layout fails on it)."""
+        if self.layout is None:
+            return event
+        try:
+            return self.layout(event)
+        except Exception:
+            return event
+
+    def _to_sinks(self, event: Mapping[str, Any]) -> None:
+        for sink in self.sinks:
+            try:
+                sink.write(dict(event))
+            except Exception as exc:  # noqa: PERF203 - one failing sink must not stop the others
+                report_internal_error(exc)
+
+    def fit(self, event: Mapping[str, Any], line: str) -> str:
+        """*line* (*event* rendered), shrunk when it is over ``max_line_bytes``."""
+        limit = self.max_line_bytes
+        if limit is None or len(line.encode("utf-8", "backslashreplace")) <= limit:
+            return line
+        return fit_line(event, self.renderer, limit)
+
+    def write(self, line: str | bytes) -> None:
+        """Write one rendered line whole; a broken stream is reported, not raised."""
+        try:
+            self.writer.write(line)
         except Exception as exc:
             report_internal_error(exc)
+
+    def flush(self) -> None:
+        """Flush the stream and every sink; a failure is reported, not raised."""
+        outputs: tuple[LineWriter | Sink, ...] = (self.writer, *self.sinks)
+        for output in outputs:
+            try:
+                output.flush()
+            except Exception as exc:  # noqa: PERF203 - one failing output must not stop the others
+                report_internal_error(exc)
 
 
 # The installed pipeline, or None before the first configure()/first use.
@@ -177,22 +239,78 @@ def failure_event(
     The line written in place of an event joblog could not process.
 
     Built from scratch, so none of the failed event's (unredacted) values can
-    leak through it; only the job id (validated when bound) is kept.
+    leak through it; it has the four schema fields and keeps only the bound
+    job id (validated when bound).
     """
-    from .context import current_job_id
-
     event: dict[str, Any] = {
-        "timestamp": format_timestamp(time.time()),
-        "level": "error",
-        "message": message,
-        "logger": "joblog",
+        _schema.TIMESTAMP: format_timestamp(time.time()),
+        _schema.LEVEL: "error",
+        _schema.MESSAGE: message,
+        _schema.LOGGER: "joblog",
     }
+    _add_job_id(event)
     if exc is not None:
-        event["error_type"] = type(exc).__name__
-    job_id = current_job_id()
-    if job_id is not None:
-        event["job_id"] = job_id
+        event[_schema.ERROR_TYPE] = type(exc).__name__
     return event
+
+
+def _add_job_id(event: dict[str, Any]) -> None:
+    job_id = get_fields().get(_schema.JOB_ID)
+    if isinstance(job_id, str):
+        event[_schema.JOB_ID] = job_id
+
+
+def _logger_name(event: Mapping[str, Any]) -> str:
+    """The failed event's logger name when it is a plain dotted name, else ``"joblog"``."""
+    try:
+        name = event.get(_schema.LOGGER)
+    except Exception:
+        return "joblog"
+    if (
+        type(name) is str
+        and 0 < len(name) <= 128
+        and name.isascii()
+        and all(part.isidentifier() for part in name.split("."))
+    ):
+        return name
+    return "joblog"
+
+
+def complete_replacement(
+    replacement: Mapping[str, Any], original: Mapping[str, Any]
+) -> dict[str, Any]:
+    """
+    *replacement* (a fail-closed line) with the schema fields and job id it lacks.
+
+    The ``logger`` comes from *original* only when it is a plain dotted
+    module-style name (it names code, not data); ``job_id`` from the bound
+    context, never from the event.
+    """
+    try:
+        out = dict(replacement)
+    except Exception:
+        out = {}
+    event: dict[str, Any] = {
+        _schema.TIMESTAMP: format_timestamp(time.time()),
+        _schema.LEVEL: "error",
+        _schema.MESSAGE: "joblog: an event could not be processed",
+    }
+    for key in (_schema.TIMESTAMP, _schema.LEVEL, _schema.MESSAGE):
+        value = out.pop(key, None)
+        if value.__class__ is str:
+            event[key] = value
+    event[_schema.LOGGER] = _logger_name(original)
+    out.pop(_schema.LOGGER, None)
+    _add_job_id(event)
+    out.pop(_schema.JOB_ID, None)
+    event.update(out)
+    return event
+
+
+def flush_outputs() -> None:
+    """Flush every output of the installed pipeline (for ``joblog.flush()``); never raises."""
+    if pipeline is not None:
+        pipeline.flush()
 
 
 def report_internal_error(exc: BaseException) -> None:
@@ -276,8 +394,24 @@ def build_pipeline(
     stream: object = None,
     redact: object = True,
     processors: Iterable[object] = (),
+    max_line_bytes: object = DEFAULT_MAX_LINE_BYTES,
+    schema: object = "joblog",
+    sinks: Iterable[object] = (),
 ) -> Pipeline:
     """Validate the arguments of :func:`configure` and build its pipeline."""
+    if not isinstance(schema, str) or schema not in _schema.LAYOUTS:
+        names = ", ".join(repr(name) for name in sorted(_schema.LAYOUTS))
+        raise ValueError(f"unknown schema {schema!r}: expected one of {names}")
+    extra = tuple(sinks)
+    for sink in extra:
+        if not all(callable(getattr(sink, name, None)) for name in ("write", "flush", "close")):
+            raise TypeError(f"sinks must have write(), flush() and close(), got {sink!r}")
+    if max_line_bytes is not None and (
+        type(max_line_bytes) is not int or max_line_bytes < MIN_MAX_LINE_BYTES
+    ):
+        raise ValueError(
+            f"max_line_bytes must be None or an int >= {MIN_MAX_LINE_BYTES}, got {max_line_bytes!r}"
+        )
     if level is None:
         env_level = _env("JOBLOG_LEVEL")
         levelno = parse_level(env_level, "JOBLOG_LEVEL") if env_level else LEVELS["info"]
@@ -325,6 +459,9 @@ def build_pipeline(
         renderer=render,
         stream=out,
         binary=binary,
+        max_line_bytes=max_line_bytes,
+        layout=_schema.LAYOUTS[schema],
+        sinks=extra,  # type: ignore[arg-type]
     )
 
 
@@ -337,6 +474,9 @@ def configure(
     stdlib: bool = True,
     processors: Iterable[Processor] = (),
     silence: Iterable[str] = DEFAULT_SILENCE,
+    max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
+    schema: str = "joblog",
+    sinks: Iterable[Sink] = (),
 ) -> None:
     """
     Configure joblog: one chain for joblog, structlog and :mod:`logging` loggers.
@@ -370,12 +510,24 @@ def configure(
             default quiets ``uvicorn.access``, whose lines duplicate
             :class:`~joblog.RequestLoggingMiddleware`'s (and would log the
             skipped health checks).  Pass ``()`` to keep it.
+        max_line_bytes: the longest line written, in bytes (newline
+            included); default 16 KiB, under which Docker never splits a
+            line.  A longer event is shrunk, largest strings first (their
+            middle is replaced by ``[... N bytes cut]``), keeping
+            ``timestamp``, ``level``, ``logger`` and ``job_id``; the line
+            stays valid.  ``None`` turns the limit off.
+        schema: the field layout of every line: ``"joblog"`` (the
+            documented schema).
+        sinks: more outputs beside the stream, each given every final
+            event (after redaction and layout) by ``write(event)``.
 
     Raises:
         ValueError: an unknown level or renderer name (also from the
-            environment variables).
+            environment variables), a *max_line_bytes* that is not ``None``
+            or an int of at least 1024, an unknown *schema*.
         TypeError: a stream without ``write()``, a processor that is not
-            callable, a *redact* that is not a bool or a processor.
+            callable, a *redact* that is not a bool or a processor, a sink
+            without ``write()``, ``flush()`` and ``close()``.
     """
     silenced = tuple(silence)
     for name in silenced:
@@ -383,7 +535,14 @@ def configure(
             raise TypeError(f"silence must be logger names, got {name!r}")
     with _configure_lock:
         new = build_pipeline(
-            level=level, renderer=renderer, stream=stream, redact=redact, processors=processors
+            level=level,
+            renderer=renderer,
+            stream=stream,
+            redact=redact,
+            processors=processors,
+            max_line_bytes=max_line_bytes,
+            schema=schema,
+            sinks=sinks,
         )
         install(new)
         _route_structlog(new.level)

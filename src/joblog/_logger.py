@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Mapping, MutableMapping
+from types import FrameType
 from typing import Any, Final
 
 import structlog
@@ -25,6 +26,7 @@ from ._events import (
     merge_structlog_context,
     normalize_exc_info,
 )
+from ._schema import STACK
 from .context import SCHEMA_KEYS, _fields, safe_keys
 from .render import format_timestamp, safe_str
 
@@ -87,7 +89,27 @@ def _add_stack(out: dict[str, Any], stack_info: object) -> None:
     if stack_info:
         import traceback
 
-        out["stack"] = "".join(traceback.format_stack(sys._getframe(3))).rstrip("\n")
+        frame = _user_frame(sys._getframe(1))
+        out[STACK] = "".join(traceback.format_stack(frame)).rstrip("\n")
+
+
+def _is_library(module: object) -> bool:
+    return isinstance(module, str) and (
+        module in ("joblog", "structlog") or module.startswith(("joblog.", "structlog."))
+    )
+
+
+def _user_frame(frame: FrameType) -> FrameType:
+    """
+    The first frame outside joblog and structlog: the caller's, whatever the path.
+
+    A fixed depth is right for one path only; ``sampled()`` and
+    ``structlog.get_logger()`` add frames of their own (structlog's
+    ``_frames`` walks the same way).
+    """
+    while _is_library(frame.f_globals.get("__name__")) and frame.f_back is not None:
+        frame = frame.f_back
+    return frame
 
 
 class BoundLogger:

@@ -17,6 +17,7 @@ import enum
 import math
 import re
 import time
+import uuid
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, Final
@@ -84,78 +85,179 @@ def safe_str(obj: object) -> str:
         return f"<unprintable {type(obj).__name__}>"
 
 
+#: Bytes beyond this are cut before decoding: decoding (and scanning) 10 MB
+#: of invalid UTF-8 would take seconds; the cut keeps every call short.
+MAX_BYTES: Final = 1 << 16
+#: The types orjson encodes without ever calling back into Python code.  An
+#: event whose values are all of these exact types takes the fast path.
+_PLAIN: Final = frozenset({str, int, float, bool, type(None)})
+# orjson would call back into user code for datetimes (tzinfo.utcoffset()),
+# dataclasses (attribute reads) and enums (.value), and crashes the process
+# when that code raises: such values reach it only after to_jsonable().
+
+
+def _placeholder(obj: object, what: str = "unrepresentable") -> str:
+    try:
+        name = type(obj).__name__
+    except Exception:  # pragma: no cover - type() of an object always has a name
+        name = "object"
+    return f"<{what} {name}>"
+
+
+def _text_of_bytes(obj: bytes | bytearray | memoryview) -> str:
+    """Bytes as text (invalid UTF-8 escaped), cut to :data:`MAX_BYTES` first."""
+    try:
+        size = obj.nbytes if isinstance(obj, memoryview) else len(obj)
+        head = bytes(obj[:MAX_BYTES]) if size > MAX_BYTES else bytes(obj)
+    except Exception:  # a released memoryview, a hostile buffer
+        return _placeholder(obj)
+    text = head.decode("utf-8", "backslashreplace")
+    if size > MAX_BYTES:
+        text += f"[... {size - MAX_BYTES} bytes cut]"
+    return text
+
+
+def _int_text(value: int) -> str:
+    """An int as decimal text, or a placeholder beyond Python's digit limit."""
+    try:
+        return int.__repr__(value)
+    except ValueError:  # more than sys.get_int_max_str_digits() digits
+        return f"<int of {value.bit_length()} bits>"
+
+
+def _isoformat(value: dt.date | dt.time) -> str:
+    """ISO 8601 as orjson writes it (UTC as ``Z``); the tzinfo is user code, so guarded."""
+    try:
+        text = value.isoformat()
+    except Exception:
+        return _placeholder(value)
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
 def _default(obj: object) -> Any:
     """
-    orjson's ``default`` hook: the types orjson does not encode natively.
+    The text or plain value joblog writes for a type JSON has no form for.
 
-    Must never raise; anything unknown becomes its (safe) ``repr``.
+    Never raises: anything unknown becomes its (safe) ``repr``.
     """
-    if isinstance(obj, dt.timedelta):
-        return obj.total_seconds()
-    if isinstance(obj, (bytes, bytearray, memoryview)):
-        return bytes(obj).decode("utf-8", "backslashreplace")
-    if isinstance(obj, (set, frozenset)):
-        return _sorted_list(obj)
-    if isinstance(obj, Decimal):
-        # A string keeps every digit; JSON numbers would round to a double.
-        return str(obj)
-    if isinstance(obj, BaseException):
-        return f"{type(obj).__name__}: {safe_str(obj)}"
+    try:
+        if isinstance(obj, dt.timedelta):
+            return obj.total_seconds()
+        if isinstance(obj, (bytes, bytearray, memoryview)):
+            return _text_of_bytes(obj)
+        if isinstance(obj, Decimal):
+            # A string keeps every digit; JSON numbers would round to a double.
+            return str(obj)
+        if isinstance(obj, BaseException):
+            return f"{type(obj).__name__}: {safe_str(obj)}"
+    except Exception:
+        return _placeholder(obj)
     return safe_repr(obj)
 
 
 def _sorted_list(items: set[Any] | frozenset[Any]) -> list[Any]:
+    members = list(items)  # may raise (a hostile __iter__): the caller guards
     try:
-        return sorted(items)
+        return sorted(members)
     except Exception:  # mixed or unorderable members keep their own order
-        return list(items)
+        return members
 
 
-def to_jsonable(value: object, _depth: int = 0, _seen: frozenset[int] = frozenset()) -> Any:
+def to_jsonable(
+    value: object, _depth: int = 0, _seen: frozenset[int] = frozenset(), *, _fast: bool = False
+) -> Any:
     """
     Convert *value* into plain JSON types (str, int, float, bool, None, list, dict).
 
-    This is the slow path, used only when orjson refuses an event (a cycle, an
-    integer beyond 64 bits, a lone surrogate, a non-string key).  It is
-    cycle-safe and depth-bounded and never raises.
+    The slow path, for an event holding anything but plain values (or one
+    orjson refused: a 65-bit integer, a lone surrogate, a non-string key).
+    Every call into the value's own code (``repr``, ``tzinfo``, an enum's
+    ``value``, a container's ``__iter__``) is guarded; cycle-safe,
+    depth-bounded, and it never raises.
     """
-    if value is None or isinstance(value, (bool, float)):
+    try:
+        return _jsonable(value, _depth, _seen, _fast)
+    except Exception:
+        return _placeholder(value)
+
+
+def _jsonable(value: object, depth: int, seen: frozenset[int], fast: bool) -> Any:
+    cls = type(value)
+    if type(value) is str:
+        return value if value.isascii() else _utf8(value)
+    if value is None or cls is bool or cls is float:
         return value
-    if isinstance(value, int):
-        return value if -(2**63) <= value < 2**64 else str(value)
-    if isinstance(value, str):
-        return value.encode("utf-8", "backslashreplace").decode("utf-8")
     if isinstance(value, enum.Enum):
-        return to_jsonable(value.value, _depth, _seen)
-    if isinstance(value, (dt.datetime, dt.date, dt.time)):
-        return value.isoformat()
-    if _depth >= MAX_DEPTH:
+        return to_jsonable(
+            value.value, depth + 1, seen, _fast=fast
+        )  # depth: a value may be its enum
+    if isinstance(value, int):
+        return int(value) if -(2**63) <= value < 2**64 else _int_text(value)
+    if isinstance(value, float):
+        return float(value)
+    if isinstance(value, str):
+        return _utf8(str.__str__(value))
+    if isinstance(value, (dt.date, dt.time)):
+        return _isoformat(value)
+    if cls is uuid.UUID:
+        return str(value)
+    if depth >= MAX_DEPTH:
         return _CUT
-    if id(value) in _seen:
+    if id(value) in seen:
         return _CYCLE
-    seen = _seen | {id(value)}
+    if fast and _all_plain(value, cls):
+        # orjson reads plain containers natively, and fast: a million ints
+        # would take a second here.  Should it refuse them after all (a lone
+        # surrogate, a 65-bit int), the caller converts strictly instead.
+        return value
+    seen = seen | {id(value)}
     if isinstance(value, Mapping):
         try:
             items = list(value.items())
         except Exception:
             return safe_repr(value)
-        return {
-            (k if isinstance(k, str) else safe_str(k))
-            .encode("utf-8", "backslashreplace")
-            .decode("utf-8"): to_jsonable(v, _depth + 1, seen)
-            for k, v in items
-        }
+        return {_key(k): to_jsonable(v, depth + 1, seen, _fast=fast) for k, v in items}
     if isinstance(value, (list, tuple)):
-        return [to_jsonable(v, _depth + 1, seen) for v in value]
+        return [to_jsonable(v, depth + 1, seen, _fast=fast) for v in list(value)]
     if isinstance(value, (set, frozenset)):
-        return [to_jsonable(v, _depth + 1, seen) for v in _sorted_list(value)]
+        try:
+            members = _sorted_list(value)
+        except Exception:
+            return _placeholder(value)
+        return [to_jsonable(v, depth + 1, seen, _fast=fast) for v in members]
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         try:
             fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
         except Exception:
             return safe_repr(value)
-        return to_jsonable(fields, _depth, seen)
-    return to_jsonable(_default(value), _depth + 1, seen)
+        return to_jsonable(fields, depth, seen, _fast=fast)
+    return to_jsonable(_default(value), depth + 1, seen, _fast=fast)
+
+
+def _all_plain(value: object, cls: type) -> bool:
+    if cls is list or cls is tuple:
+        return _PLAIN.issuperset(map(type, value))  # type: ignore[call-overload]
+    if cls is dict:
+        return _PLAIN.issuperset(map(type, value.values())) and all(  # type: ignore[attr-defined]
+            type(key) is str
+            for key in value  # type: ignore[attr-defined]
+        )
+    return False
+
+
+def _utf8(text: str) -> str:
+    """*text* with lone surrogates escaped, so it encodes as UTF-8."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _key(key: object) -> str:
+    if type(key) is str:
+        return key if key.isascii() else _utf8(key)
+    if isinstance(key, str):
+        return _utf8(str.__str__(key))
+    if isinstance(key, int) and not isinstance(key, bool):
+        return _int_text(key)
+    return _utf8(safe_str(key))
 
 
 # --------------------------------------------------------------------------
@@ -177,20 +279,30 @@ def _escape_line_breaks(line: bytes) -> bytes:
     return line
 
 
-def dumps(value: object, option: int = _ORJSON_OPTIONS) -> str:
+def dumps_bytes(value: object, option: int = _ORJSON_OPTIONS) -> bytes:
     """
-    Encode *value* as JSON text; never raises, never contains a line break.
+    Encode *value* as JSON (UTF-8 bytes); never raises, never contains a line break.
 
-    orjson handles the common types natively; :func:`_default` covers the
-    rest, and anything orjson still refuses goes through :func:`to_jsonable`.
+    A dict of plain values (the common event) goes to orjson as is: nothing
+    in it can call back into Python code.  Anything else is first converted
+    by :func:`to_jsonable`, whose every call into user code is guarded, so
+    orjson only ever sees plain data.
     """
     try:
-        line = orjson.dumps(value, default=_default, option=option)
-    except TypeError:
+        if type(value) is dict and _PLAIN.issuperset(map(type, value.values())):
+            line = orjson.dumps(value, option=option)
+        else:
+            line = orjson.dumps(to_jsonable(value, _fast=True), option=option)
+    except TypeError:  # a non-str key, a 65-bit int, a lone surrogate
         line = orjson.dumps(to_jsonable(value), option=option)
     if not line.isascii():
         line = _escape_line_breaks(line)
-    return line.decode()
+    return line
+
+
+def dumps(value: object, option: int = _ORJSON_OPTIONS) -> str:
+    """Encode *value* as JSON text: :func:`dumps_bytes`, decoded."""
+    return dumps_bytes(value, option).decode()
 
 
 class JSONRenderer:
@@ -212,10 +324,16 @@ class JSONRenderer:
 # Console
 # --------------------------------------------------------------------------
 
-# C0 and C1 controls, DEL, and the Unicode line and paragraph separators.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# C0 and C1 controls, DEL, the Unicode line and paragraph separators, the
+# bidirectional controls (which reorder what a terminal shows: U+061C,
+# U+200E/U+200F, U+202A-U+202E, U+2066-U+2069) and lone surrogates (which a
+# strict UTF-8 stream refuses, losing the whole line).
+_UNSAFE_CHARS = r"\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ud800-\udfff"
+_UNSAFE = re.compile(f"[{_UNSAFE_CHARS}]")
 # A value prints bare when it is short of anything that would need quoting.
-_BARE = re.compile(r"[^\s\"'=\\\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_BARE = re.compile(rf"[^\s\"'=\\{_UNSAFE_CHARS}]+")
+# A key prints bare when it cannot pass for anything but a key.
+_BARE_KEY = re.compile(r"[A-Za-z0-9_.:@/\[\]-]+")
 
 _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
@@ -241,6 +359,18 @@ _LEVEL_COLORS = {
 def _escape_char(match: re.Match[str]) -> str:
     code = ord(match.group())
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def _quoted(text: object) -> str:
+    """*text* JSON-quoted, every unsafe character escaped."""
+    return escape_text(dumps(text if isinstance(text, str) else safe_str(text), option=0))
+
+
+def _message_text(message: str) -> str:
+    """The message as shown: bare, or quoted when it could pass for ``key=value`` fields."""
+    if "=" in message or message[:1] in ('"', " "):
+        return _quoted(message)
+    return escape_text(message)
 
 
 def escape_text(text: str) -> str:
@@ -280,7 +410,7 @@ class ConsoleRenderer:
 
     def _render(self, event: Mapping[str, Any]) -> str:
         level = str(event.get("level", ""))
-        message = escape_text(safe_str(event.get("message", "")))
+        message = _message_text(safe_str(event.get("message", "")))
         parts: list[str] = []
         colors = self._colors
         if self._timestamps:
@@ -298,7 +428,7 @@ class ConsoleRenderer:
         for key, value in event.items():
             if key in ("timestamp", "level", "message", "logger"):
                 continue
-            name = escape_text(safe_str(key))
+            name = key if key.__class__ is str and _BARE_KEY.fullmatch(key) else _quoted(key)
             text = self._value(value)
             parts.append(f"{_CYAN}{name}{_RESET}={text}" if colors else f"{name}={text}")
         return " ".join(parts).rstrip() + "\n"

@@ -172,4 +172,4 @@ class JobJsonFormatter(JsonFormatter):
         if final is None:
             # A formatter cannot drop a record; say so without any of its values.
             final = _config.failure_event(None, "joblog: a processor dropped this record")
-        return dumps(final, option=_JSON_LINE)
+        return pipeline.fit(final, dumps(final, option=_JSON_LINE))
