@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 import joblog
-from joblog import _config, _schema
+from joblog import _config, profiles
 from joblog.testing import capture_logs
 
 from .conftest import Output
@@ -42,7 +42,8 @@ def ecs_like(event: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.fixture
 def ecs_layout(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(_schema.LAYOUTS, "ecs-test", ecs_like)
+    # A layout of the test's own, in place of the profile that "ecs" names.
+    monkeypatch.setattr(profiles, "layout", lambda schema, **_: ecs_like)
 
 
 class TestSinks:
@@ -129,7 +130,7 @@ class TestSchema:
         joblog.configure(
             stream=output,
             renderer="json",
-            schema="ecs-test",
+            schema="ecs",
             processors=[broken],
             sinks=[recorder],
         )
@@ -146,7 +147,7 @@ class TestSchema:
         self, output: Output, ecs_layout: None
     ) -> None:
         """The fast path and capture_logs see the layout too."""
-        joblog.configure(stream=output, renderer="json", schema="ecs-test")
+        joblog.configure(stream=output, renderer="json", schema="ecs")
         joblog.get_logger("app").info("fast")
         with capture_logs() as logs:
             joblog.get_logger("app").info("captured")
@@ -162,8 +163,8 @@ class TestSchema:
         def failing(event: dict[str, Any]) -> dict[str, Any]:
             raise RuntimeError("layout bug")
 
-        monkeypatch.setitem(_schema.LAYOUTS, "failing", failing)
-        joblog.configure(stream=output, renderer="json", schema="failing")
+        monkeypatch.setattr(profiles, "layout", lambda schema, **_: failing)
+        joblog.configure(stream=output, renderer="json", schema="ecs")
         with joblog.bind_job("job-s"):
             joblog.get_logger("app").info("m")
 

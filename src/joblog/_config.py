@@ -67,6 +67,7 @@ class Pipeline:
         "redactor",
         "renderer",
         "sinks",
+        "spans",
         "stream",
         "writer",
     )
@@ -83,8 +84,10 @@ class Pipeline:
         max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
         layout: Layout | None = None,
         sinks: tuple[Sink, ...] = (),
+        spans: bool = False,
     ) -> None:
         self.level = level
+        self.spans = spans
         self.layout = layout
         self.sinks = sinks
         self.max_line_bytes = max_line_bytes
@@ -397,11 +400,31 @@ def build_pipeline(
     max_line_bytes: object = DEFAULT_MAX_LINE_BYTES,
     schema: object = "joblog",
     sinks: Iterable[object] = (),
+    service: object = None,
+    environment: object = None,
+    version: object = None,
+    gcp_project: object = None,
+    spans: object = False,
+    trace_context: object = None,
 ) -> Pipeline:
     """Validate the arguments of :func:`configure` and build its pipeline."""
-    if not isinstance(schema, str) or schema not in _schema.LAYOUTS:
-        names = ", ".join(repr(name) for name in sorted(_schema.LAYOUTS))
-        raise ValueError(f"unknown schema {schema!r}: expected one of {names}")
+    from . import otel, profiles
+
+    fields = profiles.service_fields(service, environment, version)  # type: ignore[arg-type]
+    layout: Layout | None = profiles.layout(schema, service=fields, gcp_project=gcp_project)  # type: ignore[arg-type]
+    if not fields and str(schema).lower() == "joblog":
+        layout = None  # joblog's own names and nothing to add: the fast path
+    if spans not in (True, False):
+        raise TypeError(f"spans must be True or False, not {spans!r}")
+    if trace_context not in (None, True, False):
+        raise TypeError(f"trace_context must be None, True or False, not {trace_context!r}")
+    trace: Processor | None = None
+    if trace_context is not False:
+        trace = otel.trace_context_processor()
+        if trace is None and trace_context is True:
+            raise ValueError("trace_context=True needs OpenTelemetry: pip install 'joblog[otel]'")
+    if spans and not otel.available():
+        raise ValueError("spans=True needs OpenTelemetry: pip install 'joblog[otel]'")
     extra = tuple(sinks)
     for sink in extra:
         if not all(callable(getattr(sink, name, None)) for name in ("write", "flush", "close")):
@@ -438,6 +461,8 @@ def build_pipeline(
     for processor in chain:
         if not callable(processor):
             raise TypeError(f"processors must be callables, got {processor!r}")
+    if trace is not None:  # the span's ids first, so the user's processors see them
+        chain = (trace, *chain)
 
     redactor: Processor | None
     if redact is True:
@@ -460,8 +485,9 @@ def build_pipeline(
         stream=out,
         binary=binary,
         max_line_bytes=max_line_bytes,
-        layout=_schema.LAYOUTS[schema],
+        layout=layout,
         sinks=extra,  # type: ignore[arg-type]
+        spans=bool(spans),
     )
 
 
@@ -477,6 +503,12 @@ def configure(
     max_line_bytes: int | None = DEFAULT_MAX_LINE_BYTES,
     schema: str = "joblog",
     sinks: Iterable[Sink] = (),
+    service: str | None = None,
+    environment: str | None = None,
+    version: str | None = None,
+    gcp_project: str | None = None,
+    spans: bool = False,
+    trace_context: bool | None = None,
 ) -> None:
     """
     Configure joblog: one chain for joblog, structlog and :mod:`logging` loggers.
@@ -517,14 +549,34 @@ def configure(
             ``timestamp``, ``level``, ``logger`` and ``job_id``; the line
             stays valid.  ``None`` turns the limit off.
         schema: the field layout of every line: ``"joblog"`` (the
-            documented schema).
+            documented schema, the default), ``"ecs"`` (Elastic Common
+            Schema), ``"gcp"`` (Google Cloud Logging) or ``"datadog"``.
+            Applied after redaction, to every line.
         sinks: more outputs beside the stream, each given every final
-            event (after redaction and layout) by ``write(event)``.
+            event (after redaction and layout) by ``write(event)``, such as
+            :class:`joblog.otel.OTLPSink`.
+        service: the service's name, written where the layout wants it.
+            Default: ``$OTEL_SERVICE_NAME``, ``service.name`` in
+            ``$OTEL_RESOURCE_ATTRIBUTES``, else ``$DD_SERVICE``.
+        environment: the deployment environment.  Default:
+            ``deployment.environment`` in ``$OTEL_RESOURCE_ATTRIBUTES``, else
+            ``$DD_ENV``.
+        version: the service's version.  Default: ``service.version`` in
+            ``$OTEL_RESOURCE_ATTRIBUTES``, else ``$DD_VERSION``.
+        gcp_project: the Google Cloud project for the ``"gcp"`` layout's
+            trace resource names.  Default: ``$GOOGLE_CLOUD_PROJECT``.
+        spans: open an OpenTelemetry span for each :func:`~joblog.stage`
+            and :func:`~joblog.job` (needs ``joblog[otel]``).
+        trace_context: add the active span's ``trace_id``, ``span_id`` and
+            ``trace_flags`` to every line.  Default (``None``): when
+            OpenTelemetry is installed.  ``False`` turns it off.
 
     Raises:
         ValueError: an unknown level or renderer name (also from the
             environment variables), a *max_line_bytes* that is not ``None``
-            or an int of at least 1024, an unknown *schema*.
+            or an int of at least 1024, an unknown *schema*, a service field
+            that is not a short printable string, *spans* or
+            *trace_context* asked for without OpenTelemetry installed.
         TypeError: a stream without ``write()``, a processor that is not
             callable, a *redact* that is not a bool or a processor, a sink
             without ``write()``, ``flush()`` and ``close()``.
@@ -543,6 +595,12 @@ def configure(
             max_line_bytes=max_line_bytes,
             schema=schema,
             sinks=sinks,
+            service=service,
+            environment=environment,
+            version=version,
+            gcp_project=gcp_project,
+            spans=spans,
+            trace_context=trace_context,
         )
         install(new)
         _route_structlog(new.level)

@@ -11,15 +11,13 @@ not an edit in every file.  A leaf module: it imports nothing of joblog's.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
 __all__ = [
     "ERROR_MESSAGE",
     "ERROR_TYPE",
     "EXCEPTION",
     "JOB_ID",
-    "LAYOUTS",
     "LEVEL",
     "LEVELS",
     "LEVEL_ALIASES",
@@ -45,11 +43,6 @@ ERROR_TYPE: Final = "error_type"
 ERROR_MESSAGE: Final = "error_message"
 EXCEPTION: Final = "exception"
 STACK: Final = "stack"
-
-#: ``configure(schema=...)`` names -> the layout function applied to every
-#: finished event (after redaction, replacement lines included), or ``None``
-#: for joblog's own field names.
-LAYOUTS: dict[str, Callable[[dict[str, Any]], dict[str, Any]] | None] = {"joblog": None}
 
 #: Level name -> number, as :mod:`logging` numbers them.
 LEVELS: Final = {"debug": 10, "info": 20, "warning": 30, "error": 40, "critical": 50}

@@ -39,7 +39,8 @@ from typing import Any, Final, ParamSpec, TypeVar, cast
 
 from . import _config, sampling
 from ._logger import get_logger
-from .context import bind_job, validate_job_id
+from .context import bind_job, new_job_id, validate_job_id
+from .otel import open_span
 
 __all__ = ["cancel_jobs", "flush", "job", "running_jobs"]
 
@@ -82,12 +83,13 @@ class _Job:
     One object can run one job at a time; each decorated call makes its own.
     """
 
-    __slots__ = ("_binding", "_entry", "_fields", "_job_id", "_started")
+    __slots__ = ("_binding", "_entry", "_fields", "_job_id", "_span", "_started")
 
     def __init__(self, job_id: str | None, fields: dict[str, Any]) -> None:
         self._job_id = job_id
         self._fields = fields
         self._binding: Any = None
+        self._span: Any = None
         self._entry = -1
         self._started = 0.0
 
@@ -97,8 +99,12 @@ class _Job:
     def __enter__(self) -> str:
         if self._binding is not None:
             raise RuntimeError("this job() is already running: call joblog.job() again")
-        binding = bind_job(self._job_id, **self._fields)
-        job_id: str = binding.__enter__()
+        job_id = validate_job_id(self._job_id) if self._job_id is not None else new_job_id()
+        # With configure(spans=True) the job is a span too, opened first so
+        # that every line of the job carries the span's ids.
+        self._span = open_span("job", {"job_id": job_id, **self._fields})
+        binding = bind_job(job_id, **self._fields)
+        binding.__enter__()
         self._binding = binding
         entry = self._entry = next(_entries)
         with _running_lock:
@@ -137,6 +143,9 @@ class _Job:
                 _running.pop(self._entry, None)
             binding, self._binding = self._binding, None
             binding.__exit__(exc_type, exc, tb)
+            span, self._span = self._span, None
+            if span is not None:
+                span.__exit__(exc_type, exc, tb)
 
     async def __aenter__(self) -> str:
         return self.__enter__()
@@ -277,8 +286,6 @@ def flush() -> None:
 
 
 def _flush_outputs() -> None:
-    """Flush the configured output stream(s); a closed or broken stream is ignored."""
-    pipeline = _config.pipeline
-    if pipeline is not None:
-        with contextlib.suppress(Exception):
-            pipeline.stream.flush()
+    """Flush the configured stream and every sink; a closed or broken one is ignored."""
+    with contextlib.suppress(Exception):
+        _config.flush_outputs()

@@ -337,6 +337,33 @@ def span(
     return Span(name, to_attributes(values), tracer)
 
 
+def open_span(name: str, fields: Mapping[str, Any]) -> Span | None:
+    """
+    Enter a span for a stage or job when ``configure(spans=True)``; else ``None``.
+
+    The fields go through the configured redaction first.  Anything that
+    fails here is reported on stderr and the block runs without a span: a
+    span is an extra, never a reason for the work to fail.
+    """
+    from . import _config
+    from .redact import Redactor, redact_secrets
+
+    pipeline = _config.current()
+    if not pipeline.spans:
+        return None
+    redactor = pipeline.redactor
+    redact: Redact | None = None
+    if isinstance(redactor, Redactor):
+        redact = redactor.redact
+    elif redactor is not None:  # a processor of the user's own: still never unredacted
+        redact = redact_secrets.redact
+    try:
+        return span(name, fields, redact=redact).__enter__()
+    except Exception as exc:
+        _config.report_internal_error(exc)
+        return None
+
+
 # --------------------------------------------------------------------------
 # OTLP output
 # --------------------------------------------------------------------------
@@ -682,7 +709,10 @@ class OTLPSink:
 
     def write(self, event: Mapping[str, Any]) -> None:
         """Queue *event* for export; never raises, never blocks on the network."""
-        if self._closed:
+        # A line logged while this sink exports, in the exporting thread (the
+        # HTTP client's own debug lines, say), is never exported: each export
+        # would log the next one, without end.
+        if self._closed or getattr(self._quiet.active, "on", False):
             return
         try:
             self._write(event)

@@ -17,6 +17,7 @@ from typing import Any
 from ._events import exception_fields
 from ._logger import BoundLogger, get_logger
 from .context import _Binding, safe_keys
+from .otel import open_span
 
 __all__ = ["stage"]
 
@@ -24,14 +25,26 @@ __all__ = ["stage"]
 class _Stage:
     """The context manager returned by :func:`stage` (``with`` and ``async with``)."""
 
-    __slots__ = ("_binding", "_done", "_done_fields", "_log", "_name", "_start", "_started")
+    __slots__ = (
+        "_binding",
+        "_done",
+        "_done_fields",
+        "_fields",
+        "_log",
+        "_name",
+        "_span",
+        "_start",
+        "_started",
+    )
 
     def __init__(self, name: str, start: str, done: str, log: BoundLogger, fields: dict[str, Any]):
         self._name = name
         self._start = start
         self._done = done
         self._log = log
+        self._fields = fields
         self._binding = _Binding({"stage": name, **safe_keys(fields)})
+        self._span: Any = None
         self._started = 0.0
         self._done_fields: dict[str, Any] = {}
 
@@ -48,6 +61,9 @@ class _Stage:
         self._done_fields.update(safe_keys(fields))
 
     def __enter__(self) -> _Stage:
+        # With configure(spans=True) the stage is a span too, opened first so
+        # that its start, end and failure lines carry the span's ids.
+        self._span = open_span(self._name, self._fields)
         self._binding.__enter__()
         self._log.info(self._start)
         self._started = time.perf_counter()
@@ -79,6 +95,9 @@ class _Stage:
                 )
         finally:
             self._binding.__exit__(exc_type, exc, tb)
+            span, self._span = self._span, None
+            if span is not None:
+                span.__exit__(exc_type, exc, tb)
 
     async def __aenter__(self) -> _Stage:
         return self.__enter__()

@@ -21,6 +21,7 @@ from typing import IO, Any, Final, TypeAlias
 
 import orjson
 
+from ..profiles import normalize
 from .errors import CLIError
 from .values import Timestamp, parse_time
 
@@ -278,9 +279,10 @@ def to_event(value: Any) -> dict[str, Any] | None:
     Every reader (``query``, ``trace``, ``pretty``, lines from CloudWatch)
     turns a parsed line into an event here and only here, so a line written
     in another field layout can be mapped back to joblog's field names in
-    this one place.
+    this one place: ECS, Google Cloud and Datadog lines are read back under
+    joblog's names, so ``filter level = "error"`` works on each.
     """
-    return value if type(value) is dict else None
+    return normalize(value) if type(value) is dict else None
 
 
 def parse_object(line: bytes) -> dict[str, Any] | None:
@@ -314,6 +316,16 @@ class Prefilter:
 
     test: Callable[[bytes], bool]
     needles: tuple[bytes, ...] | None = None
+
+
+def _joblog_layout(block: bytes) -> bool:
+    """Whether *block* is written in joblog's own layout, judged by its first line.
+
+    joblog's lines begin ``{"timestamp":"…","level":"``; a profile's begin
+    otherwise (``@timestamp``, ``time``, or ``status`` after ``timestamp``).
+    """
+    start = block.lstrip()[:80]
+    return start.startswith(b'{"timestamp":"') and b'","level":"' in start
 
 
 def _candidates(block: bytes, needles: tuple[bytes, ...]) -> list[bytes]:
@@ -360,10 +372,15 @@ def scan(
     high = until if until is not None else float("inf")
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
-    test = prefilter.test if prefilter is not None else None
-    needles = prefilter.needles if prefilter is not None else None
+    prefilter_test = prefilter.test if prefilter is not None else None
+    prefilter_needles = prefilter.needles if prefilter is not None else None
     for source in sources:
         for block in read_blocks(source, stdin):
+            test, needles = prefilter_test, prefilter_needles
+            if test is not None and not _joblog_layout(block):
+                # Lines of another profile (ECS, GCP, Datadog) name and spell
+                # fields otherwise until they are read back: parse them all.
+                test = needles = None
             if needles is not None:
                 lines = _candidates(block, needles)
             else:

@@ -1,12 +1,4 @@
-"""End-to-end: OpenTelemetry and the profiles through joblog's public API.
-
-Not collected yet (the name does not start with test_): it needs configure()
-to take ``schema=``, ``service=``/``environment=``/``version=``, ``sinks=``
-and ``spans=``, stage()/job() to open spans when ``spans=True``, the trace
-context processor in the chain, joblog.flush() to flush sinks, and the CLI
-reader to call joblog.profiles.normalize().  Rename it to
-tests/test_otel_e2e.py once that wiring is in.
-"""
+"""End-to-end: OpenTelemetry and the profiles through joblog's public API."""
 
 from __future__ import annotations
 
@@ -165,7 +157,7 @@ def test_schema_and_service(configured: Any, schema: str, level_key: str, trace_
 def test_otlp_sink_through_configure(configured: Any) -> None:
     """sinks=[OTLPSink]: the redacted, laid-out lines reach the collector too; flush() sends."""
     with receiver() as collector:
-        sink = joblog.otel.OTLPSink(collector.url, schedule_delay=60)
+        sink = joblog.otel.OTLPSink(collector.url, schedule_delay=60, service="video-api")
         configured(schema="ecs", service="video-api", sinks=[sink])
         with trace.get_tracer("e2e").start_as_current_span("s") as span:
             joblog.get_logger("app").info("Scene details", scene=1, password=SECRET)
@@ -209,5 +201,24 @@ def test_tasks_keep_their_own_ids(configured: Any) -> None:
         return await asyncio.gather(*(scene(n) for n in range(3)))
 
     span_ids = asyncio.run(main())
-    for e in out.events():
+    polls = [e for e in out.events() if e["logger"] == "app"]  # not asyncio's own line
+    assert 9 == len(polls)
+    for e in polls:
         assert span_ids[e["scene"]] == e["span_id"]
+
+
+def test_the_exporters_own_lines_are_not_exported(configured: Any) -> None:
+    """At debug level the HTTP client logs each export; those lines never feed the sink.
+
+    Without the guard every export logs a line that is queued for the next
+    export, and the sink exports forever.
+    """
+    with receiver() as collector:
+        sink = joblog.otel.OTLPSink(collector.url, schedule_delay=60)
+        out = configured(level="debug", sinks=[sink])
+        joblog.get_logger("app").info("one line")
+        joblog.flush()
+        joblog.flush()
+        records = collector.wait_for(1)
+    assert ["one line"] == [r.body for r in records]
+    assert [] == [e for e in out.events() if e["logger"] == "app" and e["message"] != "one line"]
