@@ -73,10 +73,11 @@ _PARAM: Final = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]
 _HEADER_NAME: Final = re.compile(r"[!#$%&'*+.^_`|~0-9a-zA-Z-]+")
 _PROXY_HEADERS: Final = ("x-forwarded-for", "forwarded")
 
-# The request being handled, for log_auth_failure: (middleware, scope).
-_request: ContextVar[tuple[RequestLoggingMiddleware, Scope] | None] = ContextVar(
-    "joblog_request", default=None
-)
+# The request being handled: (middleware, scope, and what was bound outside
+# it: joblog's fields and structlog's contextvars), for log_auth_failure and
+# to start every request clean.
+_Current: TypeAlias = tuple["RequestLoggingMiddleware", Scope, Any, dict[str, Any]]
+_request: ContextVar[_Current | None] = ContextVar("joblog_request", default=None)
 _request_set = _request.set
 _request_reset = _request.reset
 
@@ -368,6 +369,15 @@ class RequestLoggingMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        previous = _request.get()
+        if previous is not None and previous[1] is not scope:
+            # This task was created in a copy of an earlier request's context:
+            # asyncio hands a resumed socket reader the context that resumed it
+            # (the earlier request's, when it read a large body), and the server
+            # creates the next request's task from there.  Back to what was
+            # bound outside that request.
+            _fields.set(previous[2])
+            _restore_structlog(previous[3])
         skip = self._skip
         if skip is None or not skip.matches(scope["method"], scope["path"], scope.get("root_path")):
             await self._logged(scope, receive, send)
@@ -400,7 +410,8 @@ class RequestLoggingMiddleware:
         # The request is known to log_auth_failure, as a logged one is.  The
         # leak guard of _logged is left out: it costs, and in a real server
         # every request runs in a task (a context) of its own anyway.
-        request_token = _request_set((self, scope))
+        saved = _save_structlog() if _STRUCTLOG else _NOTHING_BOUND
+        request_token = _request_set((self, scope, _fields.get(), saved))
         try:
             await self.app(scope, receive, send_watched)
         except Exception as exc:
@@ -460,11 +471,11 @@ class RequestLoggingMiddleware:
             done = True
             self._end(scope, status, _ms(start), size, True, announced)
 
-        request_token = _request.set((self, scope))
         # Whatever the app binds stays in this request: the next request
         # handled in this task (an in-process test client, say) starts clean.
         bound = _fields.get()
         saved = _save_structlog() if _STRUCTLOG else _NOTHING_BOUND
+        request_token = _request.set((self, scope, bound, saved))
         try:
             await self.app(scope, receive, send_logged)
         except Exception as exc:
@@ -700,7 +711,7 @@ def log_auth_failure(reason: str, **fields: Any) -> None:
     event: dict[str, Any] = redact_secrets.redact({"reason": reason, **fields})
     current = _request.get()
     if current is not None:
-        middleware, scope = current
+        middleware, scope = current[0], current[1]
         event.setdefault("method", scope.get("method"))
         event.setdefault("path", scope.get("path"))
         if "client_ip" not in event:
