@@ -6,6 +6,8 @@ import asyncio
 import logging
 import re
 import threading
+import time
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -160,6 +162,78 @@ class TestBindJob:
             return joblog.current_job_id()
 
         assert ["job-fixed", "job-fixed"] == [run(), run()]
+
+    async def test_decorated_calls_overlapping_under_gather(self) -> None:
+        """Each decorated call has its own binding: overlapping calls never raise or leak."""
+
+        @joblog.bind_job("job-x")
+        async def run(delay: float) -> str | None:
+            await asyncio.sleep(delay)
+            return joblog.current_job_id()
+
+        async def unbound(delay: float) -> str | None:
+            await run(delay)
+            return joblog.current_job_id()
+
+        assert ["job-x"] * 3 == await asyncio.gather(run(0), run(0.01), run(0.02))
+        assert [None] * 3 == await asyncio.gather(unbound(0), unbound(0.01), unbound(0.02))
+        assert joblog.current_job_id() is None
+
+    @pytest.mark.parametrize("job_id", ["job-x", None])
+    def test_decorated_calls_from_16_threads(self, job_id: str | None) -> None:
+        """16 threads calling one decorated function: no error, nothing left bound."""
+
+        @joblog.bind_job(job_id)
+        def run(_: int) -> tuple[str | None, str | None]:
+            bound = joblog.current_job_id()
+            time.sleep(0.0005)
+            return bound, joblog.current_job_id()
+
+        def call_and_check(n: int) -> tuple[str | None, str | None, str | None]:
+            bound, later = run(n)
+            return bound, later, joblog.current_job_id()
+
+        with ThreadPoolExecutor(16) as pool:
+            results = list(pool.map(call_and_check, range(3200)))
+
+        assert all(b is not None and b == later and after is None for b, later, after in results)
+        assert (job_id is None) == (len({b for b, _, _ in results}) == 3200)
+
+    def test_generator_functions_are_refused(self) -> None:
+        """A binding cannot be held across yields: decorating a generator is a TypeError."""
+
+        def scenes() -> Iterator[int]:
+            yield 1
+
+        async def polls() -> AsyncIterator[int]:
+            yield 1
+
+        for fn in (scenes, polls):
+            with pytest.raises(TypeError, match=r"generator function .*bind inside the body"):
+                joblog.bind_job()(fn)  # type: ignore[arg-type]
+            with pytest.raises(TypeError, match=fn.__qualname__):
+                joblog.bind(scene=1)(fn)  # type: ignore[arg-type]
+
+    def test_binding_inside_a_generator_body_stays_in_its_steps(self, configured: Any) -> None:
+        """The documented pattern: bind around the work between yields, ids never swap."""
+        out = configured()
+        log = joblog.get_logger("app")
+
+        def scenes(job_id: str) -> Iterator[int]:
+            for n in range(2):
+                with joblog.bind_job(job_id):
+                    log.info("Scene rendered", scene=n)
+                yield n
+
+        first, second = scenes("job-a"), scenes("job-b")
+        for _ in range(2):
+            next(first)
+            log.info("Consumer")
+            next(second)
+
+        assert ["job-a", None, "job-b", "job-a", None, "job-b"] == [
+            e.get("job_id") for e in out.events()
+        ]
 
 
 class TestBind:

@@ -132,9 +132,20 @@ class _Binding:
         self._exit()
 
     def _fresh(self) -> _Binding:
+        # A binding of its own per call: one shared token stack would be reset
+        # from the wrong context when calls overlap (gather, threads).
         return _Binding(self._fields, self._value)
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
+        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+            # A generator runs in its consumer's context: a binding held across
+            # a yield would be the consumer's between steps, and interleaved
+            # generators would swap ids.
+            raise TypeError(
+                f"cannot bind around the generator function {fn.__qualname__!r}: a binding "
+                "held across a yield leaks into the code consuming it; bind inside the "
+                "body, around the work done between yields"
+            )
         if inspect.iscoroutinefunction(fn):
             afn = cast("Callable[P, Awaitable[Any]]", fn)
 
@@ -164,7 +175,7 @@ class _JobBinding(_Binding):
 
     def _fresh(self) -> _Binding:
         if not self._generated:
-            return self
+            return super()._fresh()
         return _Binding(MappingProxyType({**self._fields, "job_id": new_job_id()}))
 
 
