@@ -236,6 +236,56 @@ class TestBindJob:
         ]
 
 
+class TestBareStatements:
+    async def test_bare_bind_binds_for_the_rest_of_the_task(self, configured: Any) -> None:
+        """`joblog.bind(...)` as a statement binds, as bind_contextvars does; tasks keep theirs."""
+        out = configured()
+        log = joblog.get_logger("app")
+
+        async def handler() -> None:
+            joblog.bind(user_id="user-xyz")
+            joblog.bind_job()
+            log.info("Handling")
+
+        await asyncio.create_task(handler())
+        log.info("After the task")
+
+        handling, after = out.events()
+        assert "user-xyz" == handling["user_id"]
+        assert JOB_ID.match(handling["job_id"])
+        assert {"timestamp", "level", "message", "logger"} == set(after)
+
+    def test_bare_bind_inside_a_block_ends_with_it(self) -> None:
+        """A bare bind inside a `with` lasts until that block ends."""
+        with joblog.bind_job("job-outer"):
+            joblog.bind(scene=1)
+            assert 1 == joblog.context.get_fields()["scene"]
+        assert {} == dict(joblog.context.get_fields())
+
+    def test_decorating_binds_nothing_at_decoration(self) -> None:
+        """`@joblog.bind(...)` leaves the decorating context as it was."""
+
+        @joblog.bind(scene=3)
+        def render() -> Any:
+            return joblog.context.get_fields()["scene"]
+
+        assert {} == dict(joblog.context.get_fields())
+        assert 3 == render()
+        assert {} == dict(joblog.context.get_fields())
+
+    async def test_binding_entered_in_another_task(self) -> None:
+        """A binding made in one task and used as a block in another still restores."""
+        binding = joblog.bind(scene=4)
+
+        async def other() -> Any:
+            with binding:
+                inside = joblog.context.get_fields().get("scene")
+            return inside, joblog.context.get_fields().get("scene")
+
+        assert (4, None) == await asyncio.create_task(other())  # the block undid the binding
+        assert 4 == joblog.context.get_fields()["scene"]  # here it is still bound
+
+
 class TestBind:
     def test_binds_fields_inside(self, configured: Any) -> None:
         """bind() adds fields to every line inside and removes them after."""

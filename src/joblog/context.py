@@ -86,28 +86,46 @@ def validate_job_id(job_id: object) -> str:
 
 class _Binding:
     """
-    Bind fields for the duration of a ``with``/``async with`` block.
+    Bind fields: at once, and for the duration of a ``with``/``async with`` block.
 
-    Also a decorator, correct for plain and ``async def`` functions (a
-    ``contextlib`` decorator would leave an async body unbound).  Tokens are
-    kept in a stack, so one instance can be entered again while it is active.
+    Created by :func:`bind` and :func:`bind_job`, it binds right away, as
+    ``structlog.contextvars.bind_contextvars`` does, so a bare statement
+    binds for the rest of the current context (task, request, thread).  A
+    ``with`` block then takes that binding over and undoes it on exit.  As a
+    decorator (correct for plain and ``async def`` functions, where a
+    ``contextlib`` decorator would leave an async body unbound) the binding
+    made at decoration is undone and every call binds on its own.  Tokens
+    are kept in a stack, so one instance can be entered again while active.
     """
 
-    __slots__ = ("_fields", "_tokens", "_value")
+    __slots__ = ("_fields", "_pending", "_tokens", "_value")
 
-    def __init__(self, fields: Mapping[str, Any], value: Any = None) -> None:
+    def __init__(
+        self, fields: Mapping[str, Any], value: Any = None, *, eager: bool = False
+    ) -> None:
         self._fields = fields
         self._value = value
         self._tokens: list[contextvars.Token[Mapping[str, Any]]] = []
+        # The token of the binding made when created, until a block takes it over.
+        self._pending = self._set() if eager else None
 
-    def _enter(self) -> Any:
+    def _set(self) -> contextvars.Token[Mapping[str, Any]]:
         current = _fields.get()
         merged = MappingProxyType({**current, **self._fields}) if current else self._fields
-        self._tokens.append(_fields.set(merged))
+        return _fields.set(merged)
+
+    def _enter(self) -> Any:
+        token, self._pending = self._pending, None
+        self._tokens.append(token if token is not None else self._set())
         return self._value
 
     def _exit(self) -> None:
-        _fields.reset(self._tokens.pop())
+        token = self._tokens.pop()
+        try:
+            _fields.reset(token)
+        except ValueError:  # entered in another context than the one it was made in
+            old = token.old_value
+            _fields.set(_EMPTY if old is contextvars.Token.MISSING else old)
 
     def __enter__(self) -> Any:
         return self._enter()
@@ -137,6 +155,9 @@ class _Binding:
         return _Binding(self._fields, self._value)
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
+        pending, self._pending = self._pending, None
+        if pending is not None:  # decorating binds nothing: each call will
+            _fields.reset(pending)
         if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
             # A generator runs in its consumer's context: a binding held across
             # a yield would be the consumer's between steps, and interleaved
@@ -170,8 +191,8 @@ class _JobBinding(_Binding):
     __slots__ = ("_generated",)
 
     def __init__(self, fields: Mapping[str, Any], job_id: str, generated: bool) -> None:
-        super().__init__(fields, job_id)
         self._generated = generated
+        super().__init__(fields, job_id, eager=True)
 
     def _fresh(self) -> _Binding:
         if not self._generated:
@@ -183,8 +204,12 @@ def bind_job(job_id: str | None = None, **fields: Any) -> _JobBinding:
     """
     Bind a job id (and other fields) to every log line logged inside the block.
 
-    Works as ``with``, ``async with`` and as a decorator.  The block yields the
-    job id: a new one (:func:`new_job_id`) when *job_id* is not given.  Lines
+    Works as ``with``, ``async with`` and as a decorator (a binding per
+    call).  The block yields the job id: a new one (:func:`new_job_id`) when
+    *job_id* is not given.  A bare ``joblog.bind_job(...)`` statement binds
+    for the rest of the current context (the task, the request, the
+    thread), as ``structlog.contextvars.bind_contextvars`` does; read the id
+    with :func:`current_job_id`.  Lines
     logged in this task, its child tasks, ``asyncio.to_thread`` and work
     wrapped by :func:`carry_context` carry ``job_id`` and *fields*, from
     joblog loggers and plain :mod:`logging` loggers alike.  On exit the outer
@@ -218,7 +243,11 @@ def bind(**fields: Any) -> _Binding:
 
     The same as :func:`bind_job` for fields other than the job id
     (``with joblog.bind(scene=1):``): ``with``, ``async with`` or a
-    decorator; nesting restores the outer values on exit.  A field named like
+    decorator; nesting restores the outer values on exit.  A bare
+    ``joblog.bind(user_id=...)`` statement binds for the rest of the current
+    context (task, request, thread), as
+    ``structlog.contextvars.bind_contextvars`` does; inside a ``with`` block
+    it lasts until that block ends.  A field named like
     a schema key (``message``, ``level``, ``timestamp``, ``logger``) is kept
     as ``fields.<name>``.  Binding ``job_id`` here is validated like
     :func:`bind_job`.
@@ -228,7 +257,7 @@ def bind(**fields: Any) -> _Binding:
     """
     if "job_id" in fields:
         validate_job_id(fields["job_id"])
-    return _Binding(MappingProxyType(safe_keys(fields)))
+    return _Binding(MappingProxyType(safe_keys(fields)), eager=True)
 
 
 def carry_context(fn: Callable[P, R]) -> Callable[P, R]:
