@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import gc
 import logging
 import re
+import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -593,3 +596,74 @@ def test_output_fixture_type(output: Output) -> None:
     joblog.configure(renderer="json", stream=output)
     joblog.get_logger("x").info("ping")
     assert "ping" == output.events()[0]["message"]
+
+
+class ContextTask(asyncio.Task):  # type: ignore[type-arg]
+    """A task exposing its context as Python 3.12's Task.get_context() does."""
+
+    def __init__(self, coro: Any, *, loop: Any = None, name: Any = None, context: Any = None):
+        self._joblog_test_context = context if context is not None else contextvars.copy_context()
+        super().__init__(coro, loop=loop, name=name, context=self._joblog_test_context)
+
+    def get_context(self) -> contextvars.Context:
+        return self._joblog_test_context
+
+
+class TestUnretrievedTaskExceptions:
+    def fire_and_forget(self, task_factory: Any) -> None:
+        async def fails() -> None:
+            raise RuntimeError("Kling returned 502")
+
+        async def main() -> None:
+            if task_factory is not None:
+                asyncio.get_running_loop().set_task_factory(task_factory)
+            with joblog.bind_job("job-fire"):
+                task = asyncio.create_task(fails())
+            await asyncio.sleep(0.01)
+            del task
+            gc.collect()
+
+        asyncio.run(main())
+
+    def test_reported_in_the_jobs_context(self, configured: Any) -> None:
+        """Where a task exposes its context, asyncio's report carries the job."""
+        out = configured()
+        if sys.version_info >= (3, 12):
+            self.fire_and_forget(None)
+        else:
+            self.fire_and_forget(lambda loop, coro, **kw: ContextTask(coro, loop=loop, **kw))
+        (line,) = [e for e in out.events() if e["logger"] == "asyncio" and e["level"] == "error"]
+        assert "exception was never retrieved" in line["message"]
+        assert ("job-fire", "RuntimeError") == (line["job_id"], line["error_type"])
+
+    def test_reports_without_a_task_run_as_asyncio_runs_them(self, configured: Any) -> None:
+        """A report about no task (an unclosed transport, say) is asyncio's, where it is made."""
+        out = configured()
+
+        async def main() -> Any:
+            loop = asyncio.get_running_loop()
+            with joblog.bind_job("job-report"):
+                loop.call_exception_handler({"message": "Unclosed transport"})
+            return loop.get_exception_handler()
+
+        assert joblog.context.report_in_task_context is asyncio.run(main())
+        (line,) = [e for e in out.events() if e["level"] == "error"]
+        assert ("asyncio", "Unclosed transport", "job-report") == (
+            line["logger"],
+            line["message"],
+            line["job_id"],
+        )
+
+    def test_the_applications_handler_is_kept(self) -> None:
+        """An exception handler the application set is never replaced."""
+        seen: list[str] = []
+
+        async def main() -> Any:
+            loop = asyncio.get_running_loop()
+            loop.set_exception_handler(lambda loop, context: seen.append(context["message"]))
+            with joblog.bind_job():
+                pass
+            return loop.get_exception_handler()
+
+        handler = asyncio.run(main())
+        assert handler is not joblog.context.report_in_task_context

@@ -14,6 +14,7 @@ Reading one variable per log call is what keeps the hot path cheap (compare
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import inspect
@@ -200,6 +201,40 @@ class _JobBinding(_Binding):
         return _Binding(MappingProxyType({**self._fields, "job_id": new_job_id()}))
 
 
+def report_in_task_context(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """
+    An asyncio exception handler that reports in the failing task's context.
+
+    asyncio reports a task's exception that nobody retrieved ("Task exception
+    was never retrieved") when the task is garbage-collected, in whatever
+    context that happens, so the line would lack the job the task ran in.
+    Where the task exposes its context (``Task.get_context()``, Python 3.12
+    and later) the default handler runs in it, so its line carries the job's
+    fields; elsewhere it runs as asyncio would run it.
+    """
+    task = context.get("task") or context.get("future")
+    get_context = getattr(task, "get_context", None)
+    if get_context is None:
+        loop.default_exception_handler(context)
+    else:
+        # A copy: the task's own context may be the one running right now.
+        get_context().copy().run(loop.default_exception_handler, context)
+
+
+_watched_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _watch_running_loop() -> None:
+    """Report unretrieved task exceptions of the running loop in their task's context."""
+    global _watched_loop
+    loop = asyncio.events._get_running_loop()
+    if loop is None or loop is _watched_loop:
+        return
+    _watched_loop = loop
+    if loop.get_exception_handler() is None:  # the application's own handler stays
+        loop.set_exception_handler(report_in_task_context)
+
+
 def bind_job(job_id: str | None = None, **fields: Any) -> _JobBinding:
     """
     Bind a job id (and other fields) to every log line logged inside the block.
@@ -231,6 +266,7 @@ def bind_job(job_id: str | None = None, **fields: Any) -> _JobBinding:
         with joblog.bind_job(user_id=user.id) as job_id:
             log.info("Starting fully async generation")
     """
+    _watch_running_loop()
     generated = job_id is None
     jid = new_job_id() if job_id is None else validate_job_id(job_id)
     bound = MappingProxyType({"job_id": jid, **safe_keys(fields)})
