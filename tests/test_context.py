@@ -276,6 +276,16 @@ class TestBareStatements:
         assert 3 == render()
         assert {} == dict(joblog.context.get_fields())
 
+        binding = joblog.bind(scene=5)
+        with binding:
+            pass
+
+        @binding  # used as a block first: its binding is long undone
+        def again() -> Any:
+            return joblog.context.get_fields()["scene"]
+
+        assert (5, {}) == (again(), dict(joblog.context.get_fields()))
+
     async def test_binding_entered_in_another_task(self) -> None:
         """A binding made in one task and used as a block in another still restores."""
         binding = joblog.bind(scene=4)

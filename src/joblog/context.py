@@ -39,6 +39,28 @@ _fields: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
 )
 
 
+class JobSlot:
+    """
+    Where a request learns of the job it started.
+
+    The request middleware puts one in the context of each request; the
+    first :func:`bind_job` (and so ``joblog.job()``) entered while the
+    request is handled — in its task or in a task it spawned — writes its id
+    here, for the request's ``Request completed`` line and ``X-Job-ID``
+    response header.
+    """
+
+    __slots__ = ("job_id",)
+
+    def __init__(self, job_id: str | None = None) -> None:
+        self.job_id = job_id
+
+
+job_slot: contextvars.ContextVar[JobSlot | None] = contextvars.ContextVar(
+    "joblog_job_slot", default=None
+)
+
+
 def get_fields() -> Mapping[str, Any]:
     """The fields bound in the current context (job_id first when bound)."""
     return _fields.get()
@@ -191,14 +213,25 @@ class _JobBinding(_Binding):
 
     __slots__ = ("_generated",)
 
-    def __init__(self, fields: Mapping[str, Any], job_id: str, generated: bool) -> None:
+    def __init__(
+        self, fields: Mapping[str, Any], job_id: str, generated: bool, *, eager: bool = True
+    ) -> None:
         self._generated = generated
-        super().__init__(fields, job_id, eager=True)
+        super().__init__(fields, job_id, eager=eager)
+
+    def _set(self) -> contextvars.Token[Mapping[str, Any]]:
+        slot = job_slot.get()
+        if slot is not None and slot.job_id is None:
+            slot.job_id = self._value
+        return super()._set()
 
     def _fresh(self) -> _Binding:
         if not self._generated:
-            return super()._fresh()
-        return _Binding(MappingProxyType({**self._fields, "job_id": new_job_id()}))
+            return _JobBinding(self._fields, self._value, False, eager=False)
+        job_id = new_job_id()
+        return _JobBinding(
+            MappingProxyType({**self._fields, "job_id": job_id}), job_id, False, eager=False
+        )
 
 
 def report_in_task_context(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
