@@ -39,12 +39,22 @@ pytestmark = pytest.mark.anyio
 Scope = dict[str, Any]
 Message = dict[str, Any]
 PEER = "203.0.113.7"
-STARTED_KEYS = ["timestamp", "level", "message", "logger", "method", "path", "client_ip"]
+STARTED_KEYS = [
+    "timestamp",
+    "level",
+    "message",
+    "logger",
+    "request_id",
+    "method",
+    "path",
+    "client_ip",
+]
 COMPLETED_KEYS = [
     "timestamp",
     "level",
     "message",
     "logger",
+    "request_id",
     "method",
     "path",
     "status",
@@ -852,6 +862,7 @@ class TestErrors:
             "level",
             "message",
             "logger",
+            "request_id",
             "method",
             "path",
             "status",
@@ -1444,7 +1455,7 @@ class TestFastAPI:
         assert [
             ("info", "Request started", "/api/v1/generate", None, None),
             ("info", "Starting fully async generation", None, None, job_id),
-            ("info", "Request completed", "/api/v1/generate", 202, None),
+            ("info", "Request completed", "/api/v1/generate", 202, job_id),  # the job it started
             ("info", "Video generation complete", None, None, None),
             ("info", "Request started", "/api/v1/crash", None, None),
             ("error", "Request failed", "/api/v1/crash", 500, None),

@@ -27,6 +27,7 @@ from typing import Any
 
 import httpx
 import pytest
+import structlog
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -281,3 +282,61 @@ def test_uvicorn_command_line(tmp_path: Path) -> None:
     events = [json.loads(line) for line in output]  # every line is JSON
     check_lines(events)
     assert "Finished server process" in " ".join(e["message"] for e in events)
+
+
+class Upload:
+    """An ASGI endpoint that answers inside its job, as a streaming job endpoint does."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        request = Request(scope, receive)
+        with joblog.bind_job(user_id="user-xyz"):
+            # bound the structlog way: for the rest of the request, never unbound
+            structlog.contextvars.bind_contextvars(tenant="acme")
+            body = await request.body()  # > 64 KiB: uvicorn pauses and resumes reading
+            joblog.get_logger("app").info("Upload received", size=len(body))
+            response = PlainTextResponse(str(request.client.port if request.client else None))
+            await response(scope, receive, send)
+
+
+def keepalive_service() -> Starlette:
+    """An upload that binds a job and context while reading a large body, and a ping."""
+
+    async def ping(request: Request) -> Response:
+        joblog.get_logger("app").info("Ping")
+        logging.getLogger("app.stdlib").info("Ping from logging")
+        return PlainTextResponse(str(request.client.port if request.client else None))
+
+    async def quiet(request: Request) -> Response:
+        joblog.get_logger("app").info("Ping")
+        return PlainTextResponse(str(request.client.port if request.client else None), 503)
+
+    routes = [Route("/upload", Upload(), methods=["POST"]), Route("/ping", ping)]
+    app = Starlette(routes=[*routes, Route("/quiet", quiet)])
+    app.add_middleware(joblog.RequestLoggingMiddleware, skip=["GET /quiet"])
+    return app
+
+
+class TestKeepAlive:
+    def test_no_context_reaches_the_next_request_on_a_connection(
+        self, configured: Callable[..., Output]
+    ) -> None:
+        """A job bound while a 100 kB body was read is never seen by later requests."""
+        out = configured(level="info")
+        config = uvicorn.Config(
+            keepalive_service(), http="h11", loop="asyncio", ws="none", log_config=None
+        )
+
+        with serving(config) as url, httpx.Client(base_url=url, timeout=10) as client:
+            ports = [client.post("/upload", content=b"x" * 100_000).text]
+            ports += [client.get("/ping").text for _ in range(3)]
+            ports.append(client.get("/quiet").text)  # skipped, but logged: a 503
+
+        assert 1 == len(set(ports)), "the requests did not share one connection"
+        events = [e for e in out.events() if e["logger"] in ("app", "app.stdlib", "joblog.asgi")]
+        (received,) = [e for e in events if e["message"] == "Upload received"]
+        assert ("user-xyz", "acme") == (received["user_id"], received["tenant"])
+        pings = [
+            e for e in events if e.get("path") in ("/ping", "/quiet") or "Ping" in e["message"]
+        ]
+        assert 3 * 4 + 2 == len(pings)
+        assert [] == [e for e in pings if "job_id" in e or "user_id" in e or "tenant" in e]

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import gc
 import logging
 import re
+import sys
 import threading
+import time
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -160,6 +165,138 @@ class TestBindJob:
             return joblog.current_job_id()
 
         assert ["job-fixed", "job-fixed"] == [run(), run()]
+
+    async def test_decorated_calls_overlapping_under_gather(self) -> None:
+        """Each decorated call has its own binding: overlapping calls never raise or leak."""
+
+        @joblog.bind_job("job-x")
+        async def run(delay: float) -> str | None:
+            await asyncio.sleep(delay)
+            return joblog.current_job_id()
+
+        async def unbound(delay: float) -> str | None:
+            await run(delay)
+            return joblog.current_job_id()
+
+        assert ["job-x"] * 3 == await asyncio.gather(run(0), run(0.01), run(0.02))
+        assert [None] * 3 == await asyncio.gather(unbound(0), unbound(0.01), unbound(0.02))
+        assert joblog.current_job_id() is None
+
+    @pytest.mark.parametrize("job_id", ["job-x", None])
+    def test_decorated_calls_from_16_threads(self, job_id: str | None) -> None:
+        """16 threads calling one decorated function: no error, nothing left bound."""
+
+        @joblog.bind_job(job_id)
+        def run(_: int) -> tuple[str | None, str | None]:
+            bound = joblog.current_job_id()
+            time.sleep(0.0005)
+            return bound, joblog.current_job_id()
+
+        def call_and_check(n: int) -> tuple[str | None, str | None, str | None]:
+            bound, later = run(n)
+            return bound, later, joblog.current_job_id()
+
+        with ThreadPoolExecutor(16) as pool:
+            results = list(pool.map(call_and_check, range(3200)))
+
+        assert all(b is not None and b == later and after is None for b, later, after in results)
+        assert (job_id is None) == (len({b for b, _, _ in results}) == 3200)
+
+    def test_generator_functions_are_refused(self) -> None:
+        """A binding cannot be held across yields: decorating a generator is a TypeError."""
+
+        def scenes() -> Iterator[int]:
+            yield 1
+
+        async def polls() -> AsyncIterator[int]:
+            yield 1
+
+        for fn in (scenes, polls):
+            with pytest.raises(TypeError, match=r"generator function .*bind inside the body"):
+                joblog.bind_job()(fn)  # type: ignore[arg-type]
+            with pytest.raises(TypeError, match=fn.__qualname__):
+                joblog.bind(scene=1)(fn)  # type: ignore[arg-type]
+
+    def test_binding_inside_a_generator_body_stays_in_its_steps(self, configured: Any) -> None:
+        """The documented pattern: bind around the work between yields, ids never swap."""
+        out = configured()
+        log = joblog.get_logger("app")
+
+        def scenes(job_id: str) -> Iterator[int]:
+            for n in range(2):
+                with joblog.bind_job(job_id):
+                    log.info("Scene rendered", scene=n)
+                yield n
+
+        first, second = scenes("job-a"), scenes("job-b")
+        for _ in range(2):
+            next(first)
+            log.info("Consumer")
+            next(second)
+
+        assert ["job-a", None, "job-b", "job-a", None, "job-b"] == [
+            e.get("job_id") for e in out.events()
+        ]
+
+
+class TestBareStatements:
+    async def test_bare_bind_binds_for_the_rest_of_the_task(self, configured: Any) -> None:
+        """`joblog.bind(...)` as a statement binds, as bind_contextvars does; tasks keep theirs."""
+        out = configured()
+        log = joblog.get_logger("app")
+
+        async def handler() -> None:
+            joblog.bind(user_id="user-xyz")
+            joblog.bind_job()
+            log.info("Handling")
+
+        await asyncio.create_task(handler())
+        log.info("After the task")
+
+        handling, after = out.events()
+        assert "user-xyz" == handling["user_id"]
+        assert JOB_ID.match(handling["job_id"])
+        assert {"timestamp", "level", "message", "logger"} == set(after)
+
+    def test_bare_bind_inside_a_block_ends_with_it(self) -> None:
+        """A bare bind inside a `with` lasts until that block ends."""
+        with joblog.bind_job("job-outer"):
+            joblog.bind(scene=1)
+            assert 1 == joblog.context.get_fields()["scene"]
+        assert {} == dict(joblog.context.get_fields())
+
+    def test_decorating_binds_nothing_at_decoration(self) -> None:
+        """`@joblog.bind(...)` leaves the decorating context as it was."""
+
+        @joblog.bind(scene=3)
+        def render() -> Any:
+            return joblog.context.get_fields()["scene"]
+
+        assert {} == dict(joblog.context.get_fields())
+        assert 3 == render()
+        assert {} == dict(joblog.context.get_fields())
+
+        binding = joblog.bind(scene=5)
+        with binding:
+            pass
+
+        @binding  # used as a block first: its binding is long undone
+        def again() -> Any:
+            return joblog.context.get_fields()["scene"]
+
+        assert (5, {}) == (again(), dict(joblog.context.get_fields()))
+
+    async def test_binding_entered_in_another_task(self) -> None:
+        """A binding made in one task and used as a block in another still restores."""
+        binding = joblog.bind(scene=4)
+
+        async def other() -> Any:
+            with binding:
+                inside = joblog.context.get_fields().get("scene")
+            return inside, joblog.context.get_fields().get("scene")
+
+        assert (4, None) == await asyncio.create_task(other())  # the block undid the binding
+        assert 4 == joblog.context.get_fields()["scene"]  # here it is still bound
 
 
 class TestBind:
@@ -469,3 +606,74 @@ def test_output_fixture_type(output: Output) -> None:
     joblog.configure(renderer="json", stream=output)
     joblog.get_logger("x").info("ping")
     assert "ping" == output.events()[0]["message"]
+
+
+class ContextTask(asyncio.Task):  # type: ignore[type-arg]
+    """A task exposing its context as Python 3.12's Task.get_context() does."""
+
+    def __init__(self, coro: Any, *, loop: Any = None, name: Any = None, context: Any = None):
+        self._joblog_test_context = context if context is not None else contextvars.copy_context()
+        super().__init__(coro, loop=loop, name=name, context=self._joblog_test_context)
+
+    def get_context(self) -> contextvars.Context:
+        return self._joblog_test_context
+
+
+class TestUnretrievedTaskExceptions:
+    def fire_and_forget(self, task_factory: Any) -> None:
+        async def fails() -> None:
+            raise RuntimeError("Kling returned 502")
+
+        async def main() -> None:
+            if task_factory is not None:
+                asyncio.get_running_loop().set_task_factory(task_factory)
+            with joblog.bind_job("job-fire"):
+                task = asyncio.create_task(fails())
+            await asyncio.sleep(0.01)
+            del task
+            gc.collect()
+
+        asyncio.run(main())
+
+    def test_reported_in_the_jobs_context(self, configured: Any) -> None:
+        """Where a task exposes its context, asyncio's report carries the job."""
+        out = configured()
+        if sys.version_info >= (3, 12):
+            self.fire_and_forget(None)
+        else:
+            self.fire_and_forget(lambda loop, coro, **kw: ContextTask(coro, loop=loop, **kw))
+        (line,) = [e for e in out.events() if e["logger"] == "asyncio" and e["level"] == "error"]
+        assert "exception was never retrieved" in line["message"]
+        assert ("job-fire", "RuntimeError") == (line["job_id"], line["error_type"])
+
+    def test_reports_without_a_task_run_as_asyncio_runs_them(self, configured: Any) -> None:
+        """A report about no task (an unclosed transport, say) is asyncio's, where it is made."""
+        out = configured()
+
+        async def main() -> Any:
+            loop = asyncio.get_running_loop()
+            with joblog.bind_job("job-report"):
+                loop.call_exception_handler({"message": "Unclosed transport"})
+            return loop.get_exception_handler()
+
+        assert joblog.context.report_in_task_context is asyncio.run(main())
+        (line,) = [e for e in out.events() if e["level"] == "error"]
+        assert ("asyncio", "Unclosed transport", "job-report") == (
+            line["logger"],
+            line["message"],
+            line["job_id"],
+        )
+
+    def test_the_applications_handler_is_kept(self) -> None:
+        """An exception handler the application set is never replaced."""
+        seen: list[str] = []
+
+        async def main() -> Any:
+            loop = asyncio.get_running_loop()
+            loop.set_exception_handler(lambda loop, context: seen.append(context["message"]))
+            with joblog.bind_job():
+                pass
+            return loop.get_exception_handler()
+
+        handler = asyncio.run(main())
+        assert handler is not joblog.context.report_in_task_context

@@ -16,15 +16,17 @@ from __future__ import annotations
 import ipaddress
 import math
 import re
+import uuid
 from collections.abc import Awaitable, Callable, Iterable, MutableMapping
 from contextvars import ContextVar
 from time import perf_counter
+from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
 from ._events import _REGISTRY
 from ._logged import mark_logged
 from ._logger import BoundLogger, get_logger
-from .context import SCHEMA_KEYS, _fields
+from .context import SCHEMA_KEYS, JobSlot, _fields, job_slot, validate_job_id
 from .redact import redact_secrets
 
 __all__ = ["RequestLoggingMiddleware", "log_auth_failure"]
@@ -59,6 +61,7 @@ _RESERVED: Final = SCHEMA_KEYS | {
     "error_message",
     "exception",
     "job_id",
+    "request_id",
 }
 
 # Starlette's path convertors, to the letter (a test compares them with
@@ -73,11 +76,15 @@ _CONVERTORS: Final = {
 _PARAM: Final = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
 _HEADER_NAME: Final = re.compile(r"[!#$%&'*+.^_`|~0-9a-zA-Z-]+")
 _PROXY_HEADERS: Final = ("x-forwarded-for", "forwarded")
+# An incoming request id is taken only in this shape: nothing in it can break
+# a line, imitate a field or carry markup.
+_REQUEST_ID: Final = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
-# The request being handled, for log_auth_failure: (middleware, scope).
-_request: ContextVar[tuple[RequestLoggingMiddleware, Scope] | None] = ContextVar(
-    "joblog_request", default=None
-)
+# The request being handled: (middleware, scope, and what was bound outside
+# it: joblog's fields and structlog's contextvars), for log_auth_failure and
+# to start every request clean.
+_Current: TypeAlias = tuple["RequestLoggingMiddleware", Scope, Any, dict[str, Any]]
+_request: ContextVar[_Current | None] = ContextVar("joblog_request", default=None)
 _request_set = _request.set
 _request_reset = _request.reset
 
@@ -313,12 +320,15 @@ class RequestLoggingMiddleware:
 
     __slots__ = (
         "_header_fields",
+        "_job_id_header",
         "_log",
         "_log_start",
         "_proxy_checked",
         "_proxy_header",
+        "_request_id_header",
         "_skip",
         "_slow_ms",
+        "_trust_job_id",
         "_trusted",
         "app",
     )
@@ -334,6 +344,9 @@ class RequestLoggingMiddleware:
         log_start: bool = True,
         headers: Iterable[str] = (),
         slow_ms: float | None = None,
+        request_id_header: str | None = "X-Request-ID",
+        job_id_header: str | None = "X-Job-ID",
+        trust_job_id: bool = False,
     ) -> None:
         if not callable(app):
             raise TypeError(f"app must be an ASGI application, not {app!r}")
@@ -365,12 +378,90 @@ class RequestLoggingMiddleware:
             raise ValueError(f"slow_ms must be a positive number of milliseconds, not {slow_ms!r}")
         self._slow_ms = slow_ms
         self._proxy_checked = False
+        self._request_id_header = _header_option(request_id_header, "request_id_header")
+        self._job_id_header = _header_option(job_id_header, "job_id_header")
+        self._trust_job_id = bool(trust_job_id)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI connection; only ``http`` scopes are logged."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        previous = _request.get()
+        if previous is not None and previous[1] is not scope:
+            # This task was created in a copy of an earlier request's context:
+            # asyncio hands a resumed socket reader the context that resumed it
+            # (the earlier request's, when it read a large body), and the server
+            # creates the next request's task from there.  Back to what was
+            # bound outside that request.
+            _fields.set(previous[2])
+            _restore_structlog(previous[3])
+        header = self._request_id_header
+        job_header = self._job_id_header
+        if header is None and job_header is None:
+            await self._handle(scope, receive, send)
+            return
+        bound: dict[str, Any] = {}
+        if header is not None:
+            bound["request_id"] = self._request_id(scope, header)
+        slot = JobSlot()
+        if job_header is not None and self._trust_job_id:
+            incoming = self._incoming_job_id(scope, job_header)
+            if incoming is not None:
+                bound["job_id"] = slot.job_id = incoming
+        token = _fields.set(MappingProxyType({**_fields.get(), **bound}))
+        slot_token = job_slot.set(slot)
+        request_id = str(bound.get("request_id", ""))
+
+        async def send_with_ids(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                names = {name.lower() for name, _ in headers}
+                if header is not None and header not in names:
+                    headers.append((header, request_id.encode("ascii")))
+                job_id = slot.job_id
+                if job_header is not None and job_id is not None and job_header not in names:
+                    headers.append((job_header, job_id.encode("utf-8")))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        try:
+            await self._handle(scope, receive, send_with_ids)
+        finally:
+            job_slot.reset(slot_token)
+            _fields.reset(token)
+
+    def _incoming_job_id(self, scope: Scope, header: bytes) -> str | None:
+        """A trusted caller's job id, validated as ``bind_job`` validates one."""
+        for name, value in scope.get("headers", ()):
+            if name == header:
+                try:
+                    return validate_job_id(value.decode("utf-8"))
+                except (UnicodeDecodeError, ValueError):
+                    self._log.warning(
+                        "Job id ignored", header=header.decode("ascii"), length=len(value)
+                    )
+                    return None
+        return None
+
+    def _request_id(self, scope: Scope, header: bytes) -> str:
+        """The request's id: the client's when well-formed, else a new one."""
+        for name, value in scope.get("headers", ()):
+            if name == header:
+                if _REQUEST_ID.fullmatch(value):
+                    return str(value.decode("ascii"))
+                request_id = uuid.uuid4().hex
+                # Never the value itself: it may be an attempt to inject.
+                self._log.warning(
+                    "Request id replaced",
+                    request_id=request_id,
+                    header=header.decode("ascii"),
+                    length=len(value),
+                )
+                return request_id
+        return uuid.uuid4().hex
+
+    async def _handle(self, scope: Scope, receive: Receive, send: Send) -> None:
         skip = self._skip
         if skip is None or not skip.matches(scope["method"], scope["path"], scope.get("root_path")):
             await self._logged(scope, receive, send)
@@ -403,7 +494,8 @@ class RequestLoggingMiddleware:
         # The request is known to log_auth_failure, as a logged one is.  The
         # leak guard of _logged is left out: it costs, and in a real server
         # every request runs in a task (a context) of its own anyway.
-        request_token = _request_set((self, scope))
+        saved = _save_structlog() if _STRUCTLOG else _NOTHING_BOUND
+        request_token = _request_set((self, scope, _fields.get(), saved))
         try:
             await self.app(scope, receive, send_watched)
         except Exception as exc:
@@ -465,11 +557,11 @@ class RequestLoggingMiddleware:
             done = True
             self._end(scope, status, _ms(start), size, True, announced)
 
-        request_token = _request.set((self, scope))
         # Whatever the app binds stays in this request: the next request
         # handled in this task (an in-process test client, say) starts clean.
         bound = _fields.get()
         saved = _save_structlog() if _STRUCTLOG else _NOTHING_BOUND
+        request_token = _request.set((self, scope, bound, saved))
         try:
             await self.app(scope, receive, send_logged)
         except Exception as exc:
@@ -598,6 +690,9 @@ class RequestLoggingMiddleware:
         }
         if not complete:
             fields["response_complete"] = False
+        slot = job_slot.get()
+        if slot is not None and slot.job_id is not None:
+            fields["job_id"] = slot.job_id
         if not announced:
             self._introduce(scope, fields)
         if fields["status"] >= 500:
@@ -691,6 +786,15 @@ def _header_fields(names: tuple[Any, ...]) -> dict[bytes, str]:
     return fields
 
 
+def _header_option(name: object, what: str) -> bytes | None:
+    """A header name option as ASGI spells it (lowercase bytes), or ``None`` when off."""
+    if name is None:
+        return None
+    if not isinstance(name, str) or not _HEADER_NAME.fullmatch(name):
+        raise ValueError(f"invalid {what} {name!r}: expected a header name or None")
+    return name.lower().encode("ascii")
+
+
 def _content_length(headers: Iterable[tuple[bytes, bytes]]) -> int:
     for name, value in headers:
         if name.lower() == b"content-length":
@@ -752,7 +856,7 @@ def log_auth_failure(reason: str, **fields: Any) -> None:
     event: dict[str, Any] = redact_secrets.redact({"reason": reason, **fields})
     current = _request.get()
     if current is not None:
-        middleware, scope = current
+        middleware, scope = current[0], current[1]
         event.setdefault("method", scope.get("method"))
         event.setdefault("path", scope.get("path"))
         if "client_ip" not in event:

@@ -14,6 +14,7 @@ Reading one variable per log call is what keeps the hot path cheap (compare
 
 from __future__ import annotations
 
+import asyncio
 import contextvars
 import functools
 import inspect
@@ -35,6 +36,28 @@ MAX_JOB_ID_LENGTH: Final = 128
 _EMPTY: Final[Mapping[str, Any]] = MappingProxyType({})
 _fields: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
     "joblog_fields", default=_EMPTY
+)
+
+
+class JobSlot:
+    """
+    Where a request learns of the job it started.
+
+    The request middleware puts one in the context of each request; the
+    first :func:`bind_job` (and so ``joblog.job()``) entered while the
+    request is handled — in its task or in a task it spawned — writes its id
+    here, for the request's ``Request completed`` line and ``X-Job-ID``
+    response header.
+    """
+
+    __slots__ = ("job_id",)
+
+    def __init__(self, job_id: str | None = None) -> None:
+        self.job_id = job_id
+
+
+job_slot: contextvars.ContextVar[JobSlot | None] = contextvars.ContextVar(
+    "joblog_job_slot", default=None
 )
 
 
@@ -86,28 +109,46 @@ def validate_job_id(job_id: object) -> str:
 
 class _Binding:
     """
-    Bind fields for the duration of a ``with``/``async with`` block.
+    Bind fields: at once, and for the duration of a ``with``/``async with`` block.
 
-    Also a decorator, correct for plain and ``async def`` functions (a
-    ``contextlib`` decorator would leave an async body unbound).  Tokens are
-    kept in a stack, so one instance can be entered again while it is active.
+    Created by :func:`bind` and :func:`bind_job`, it binds right away, as
+    ``structlog.contextvars.bind_contextvars`` does, so a bare statement
+    binds for the rest of the current context (task, request, thread).  A
+    ``with`` block then takes that binding over and undoes it on exit.  As a
+    decorator (correct for plain and ``async def`` functions, where a
+    ``contextlib`` decorator would leave an async body unbound) the binding
+    made at decoration is undone and every call binds on its own.  Tokens
+    are kept in a stack, so one instance can be entered again while active.
     """
 
-    __slots__ = ("_fields", "_tokens", "_value")
+    __slots__ = ("_fields", "_pending", "_tokens", "_value")
 
-    def __init__(self, fields: Mapping[str, Any], value: Any = None) -> None:
+    def __init__(
+        self, fields: Mapping[str, Any], value: Any = None, *, eager: bool = False
+    ) -> None:
         self._fields = fields
         self._value = value
         self._tokens: list[contextvars.Token[Mapping[str, Any]]] = []
+        # The token of the binding made when created, until a block takes it over.
+        self._pending = self._set() if eager else None
 
-    def _enter(self) -> Any:
+    def _set(self) -> contextvars.Token[Mapping[str, Any]]:
         current = _fields.get()
         merged = MappingProxyType({**current, **self._fields}) if current else self._fields
-        self._tokens.append(_fields.set(merged))
+        return _fields.set(merged)
+
+    def _enter(self) -> Any:
+        token, self._pending = self._pending, None
+        self._tokens.append(token if token is not None else self._set())
         return self._value
 
     def _exit(self) -> None:
-        _fields.reset(self._tokens.pop())
+        token = self._tokens.pop()
+        try:
+            _fields.reset(token)
+        except ValueError:  # entered in another context than the one it was made in
+            old = token.old_value
+            _fields.set(_EMPTY if old is contextvars.Token.MISSING else old)
 
     def __enter__(self) -> Any:
         return self._enter()
@@ -132,9 +173,23 @@ class _Binding:
         self._exit()
 
     def _fresh(self) -> _Binding:
+        # A binding of its own per call: one shared token stack would be reset
+        # from the wrong context when calls overlap (gather, threads).
         return _Binding(self._fields, self._value)
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
+        pending, self._pending = self._pending, None
+        if pending is not None:  # decorating binds nothing: each call will
+            _fields.reset(pending)
+        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
+            # A generator runs in its consumer's context: a binding held across
+            # a yield would be the consumer's between steps, and interleaved
+            # generators would swap ids.
+            raise TypeError(
+                f"cannot bind around the generator function {fn.__qualname__!r}: a binding "
+                "held across a yield leaks into the code consuming it; bind inside the "
+                "body, around the work done between yields"
+            )
         if inspect.iscoroutinefunction(fn):
             afn = cast("Callable[P, Awaitable[Any]]", fn)
 
@@ -158,22 +213,71 @@ class _JobBinding(_Binding):
 
     __slots__ = ("_generated",)
 
-    def __init__(self, fields: Mapping[str, Any], job_id: str, generated: bool) -> None:
-        super().__init__(fields, job_id)
+    def __init__(
+        self, fields: Mapping[str, Any], job_id: str, generated: bool, *, eager: bool = True
+    ) -> None:
         self._generated = generated
+        super().__init__(fields, job_id, eager=eager)
+
+    def _set(self) -> contextvars.Token[Mapping[str, Any]]:
+        slot = job_slot.get()
+        if slot is not None and slot.job_id is None:
+            slot.job_id = self._value
+        return super()._set()
 
     def _fresh(self) -> _Binding:
         if not self._generated:
-            return self
-        return _Binding(MappingProxyType({**self._fields, "job_id": new_job_id()}))
+            return _JobBinding(self._fields, self._value, False, eager=False)
+        job_id = new_job_id()
+        return _JobBinding(
+            MappingProxyType({**self._fields, "job_id": job_id}), job_id, False, eager=False
+        )
+
+
+def report_in_task_context(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+    """
+    An asyncio exception handler that reports in the failing task's context.
+
+    asyncio reports a task's exception that nobody retrieved ("Task exception
+    was never retrieved") when the task is garbage-collected, in whatever
+    context that happens, so the line would lack the job the task ran in.
+    Where the task exposes its context (``Task.get_context()``, Python 3.12
+    and later) the default handler runs in it, so its line carries the job's
+    fields; elsewhere it runs as asyncio would run it.
+    """
+    task = context.get("task") or context.get("future")
+    get_context = getattr(task, "get_context", None)
+    if get_context is None:
+        loop.default_exception_handler(context)
+    else:
+        # A copy: the task's own context may be the one running right now.
+        get_context().copy().run(loop.default_exception_handler, context)
+
+
+_watched_loop: asyncio.AbstractEventLoop | None = None
+
+
+def _watch_running_loop() -> None:
+    """Report unretrieved task exceptions of the running loop in their task's context."""
+    global _watched_loop
+    loop = asyncio.events._get_running_loop()
+    if loop is None or loop is _watched_loop:
+        return
+    _watched_loop = loop
+    if loop.get_exception_handler() is None:  # the application's own handler stays
+        loop.set_exception_handler(report_in_task_context)
 
 
 def bind_job(job_id: str | None = None, **fields: Any) -> _JobBinding:
     """
     Bind a job id (and other fields) to every log line logged inside the block.
 
-    Works as ``with``, ``async with`` and as a decorator.  The block yields the
-    job id: a new one (:func:`new_job_id`) when *job_id* is not given.  Lines
+    Works as ``with``, ``async with`` and as a decorator (a binding per
+    call).  The block yields the job id: a new one (:func:`new_job_id`) when
+    *job_id* is not given.  A bare ``joblog.bind_job(...)`` statement binds
+    for the rest of the current context (the task, the request, the
+    thread), as ``structlog.contextvars.bind_contextvars`` does; read the id
+    with :func:`current_job_id`.  Lines
     logged in this task, its child tasks, ``asyncio.to_thread`` and work
     wrapped by :func:`carry_context` carry ``job_id`` and *fields*, from
     joblog loggers and plain :mod:`logging` loggers alike.  On exit the outer
@@ -195,6 +299,7 @@ def bind_job(job_id: str | None = None, **fields: Any) -> _JobBinding:
         with joblog.bind_job(user_id=user.id) as job_id:
             log.info("Starting fully async generation")
     """
+    _watch_running_loop()
     generated = job_id is None
     jid = new_job_id() if job_id is None else validate_job_id(job_id)
     bound = MappingProxyType({"job_id": jid, **safe_keys(fields)})
@@ -207,7 +312,11 @@ def bind(**fields: Any) -> _Binding:
 
     The same as :func:`bind_job` for fields other than the job id
     (``with joblog.bind(scene=1):``): ``with``, ``async with`` or a
-    decorator; nesting restores the outer values on exit.  A field named like
+    decorator; nesting restores the outer values on exit.  A bare
+    ``joblog.bind(user_id=...)`` statement binds for the rest of the current
+    context (task, request, thread), as
+    ``structlog.contextvars.bind_contextvars`` does; inside a ``with`` block
+    it lasts until that block ends.  A field named like
     a schema key (``message``, ``level``, ``timestamp``, ``logger``) is kept
     as ``fields.<name>``.  Binding ``job_id`` here is validated like
     :func:`bind_job`.
@@ -217,7 +326,7 @@ def bind(**fields: Any) -> _Binding:
     """
     if "job_id" in fields:
         validate_job_id(fields["job_id"])
-    return _Binding(MappingProxyType(safe_keys(fields)))
+    return _Binding(MappingProxyType(safe_keys(fields)), eager=True)
 
 
 def carry_context(fn: Callable[P, R]) -> Callable[P, R]:
