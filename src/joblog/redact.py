@@ -28,12 +28,17 @@ import datetime as dt
 import enum
 import re
 import uuid
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from decimal import Decimal
+from functools import partial
 from itertools import filterfalse, islice
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, Final
 
+from ahocorasick_rs import AhoCorasick
+
+from ._rules import DEFAULT_RULES, TOKEN_START, SecretRule
 from .render import _default as _render_default
 from .render import safe_repr
 
@@ -303,133 +308,15 @@ def _trigger_words(nouns: Iterable[str]) -> list[str]:
 # The value rule
 # --------------------------------------------------------------------------
 
-# A token starts where no token character precedes it.
-_START = r"(?<![A-Za-z0-9_\-])"
-_B64URL = r"[A-Za-z0-9_\-]"
-
-_GITLAB_KINDS = ("pat", "dt", "rt", "cbt", "ptt", "ft", "imt", "agent", "soat", "ffct", "oas", "wt")
-# rule name -> (pattern, anchors).  A rule is tried only where one of its
-# anchors (lower-case literals) occurs, with an anchored match at that spot;
-# its "secret" group is what gets replaced.  Token shapes follow gitleaks'
-# and detect-secrets' rule sets: a literal prefix, then the token's
-# alphabet; the length is not capped (a longer token is redacted whole).
-_RULES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
-    "private_key": (
-        # The body up to the END line, or, without one, every character a
-        # key body can contain (fail closed on a truncated key).
-        r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-        r"(?P<secret>[A-Za-z0-9+/=\s\\:,.\-]+?(?=-----END)|[A-Za-z0-9+/=\s\\:,.\-]+)",
-        ("-----begin",),
-    ),
-    "url_password": (
-        # user:password@ after "://"; the password runs to the LAST "@"
-        # before the path, so "p@ss" is hidden whole and the host is kept.
-        r"://[^\s:/?#@'\"<>]*:(?P<secret>[^\s/?#'\"<>]+)@",
-        ("://",),
-    ),
-    "jwt": (
-        rf"{_START}(?P<secret>eyJ{_B64URL}{{8,}}\.{_B64URL}*\.{_B64URL}*(?:\.{_B64URL}*\.{_B64URL}*)?)",
-        ("eyj",),
-    ),
-    "aws_access_key_id": (
-        rf"{_START}(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{{16}})",
-        ("akia", "asia", "abia", "acca", "a3t"),
-    ),
-    "github": (
-        rf"{_START}(?P<secret>gh[pousr]_[A-Za-z0-9]{{36,}}|github_pat_[A-Za-z0-9_]{{22,}})",
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-    ),
-    "gitlab": (
-        rf"{_START}(?P<secret>gl(?:{'|'.join(_GITLAB_KINDS)})-[A-Za-z0-9_.\-]{{20,}})",
-        tuple(f"gl{kind}-" for kind in _GITLAB_KINDS),
-    ),
-    "slack": (
-        rf"{_START}(?P<secret>xox[a-z]-[A-Za-z0-9\-]{{10,}}|xapp-[0-9]-[A-Za-z0-9\-]{{10,}})",
-        ("xox", "xapp-"),
-    ),
-    "slack_webhook": (
-        r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<secret>[A-Za-z0-9+/_\-]{20,})",
-        ("hooks.slack.com/",),
-    ),
-    "discord_webhook": (
-        r"discord(?:app)?\.com/api/webhooks/[0-9]{5,30}/(?P<secret>[A-Za-z0-9_\-]{20,})",
-        ("discord.com/api/webhooks/", "discordapp.com/api/webhooks/"),
-    ),
-    "stripe": (
-        rf"{_START}(?P<secret>(?:sk|rk)_(?:test|live|prod)_[A-Za-z0-9]{{10,}}|whsec_[A-Za-z0-9+/=]{{20,}})",
-        ("sk_", "rk_", "whsec_"),
-    ),
-    "openai_anthropic": (
-        # Anthropic (sk-ant-api03-...), OpenAI (sk-proj-..., legacy
-        # ...T3BlbkFJ...) and the sk- convention of other model APIs: long,
-        # with a digit, so "sk-" words and slugs are not taken.
-        rf"{_START}(?P<secret>sk-ant-[a-z]{{3,6}}[0-9]{{2}}-[A-Za-z0-9_\-]{{20,}}"
-        r"|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}"
-        r"|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20,}"
-        r"|sk-(?=[A-Za-z_\-]{0,255}[0-9])[A-Za-z0-9_\-]{32,})",
-        ("sk-",),
-    ),
-    "google": (
-        rf"{_START}(?P<secret>AIza[A-Za-z0-9_\-]{{35}}|ya29\.[A-Za-z0-9_\-]{{20,}}"
-        r"|GOCSPX-[A-Za-z0-9_\-]{20,}|1//0[A-Za-z0-9_\-]{40,})",
-        ("aiza", "ya29.", "gocspx-", "1//0"),
-    ),
-    "npm": (rf"{_START}(?P<secret>npm_[A-Za-z0-9]{{36,}})", ("npm_",)),
-    "pypi": (rf"{_START}(?P<secret>pypi-AgE[A-Za-z0-9_\-]{{50,}})", ("pypi-",)),
-    "huggingface": (
-        rf"{_START}(?P<secret>hf_[A-Za-z0-9]{{30,}}|api_org_[A-Za-z0-9]{{30,}})",
-        ("hf_", "api_org_"),
-    ),
-    "sendgrid": (
-        rf"{_START}(?P<secret>SG\.[A-Za-z0-9_\-]{{16,}}\.[A-Za-z0-9_\-]{{16,}})",
-        ("sg.",),
-    ),
-    "hashicorp_vault": (rf"{_START}(?P<secret>hv[sb]\.[A-Za-z0-9_\-]{{24,}})", ("hvs.", "hvb.")),
-    "digitalocean": (
-        rf"{_START}(?P<secret>do[opr]_v1_[a-f0-9]{{64}})",
-        ("doo_v1_", "dop_v1_", "dor_v1_"),
-    ),
-    "replicate": (rf"{_START}(?P<secret>r8_[A-Za-z0-9]{{30,}})", ("r8_",)),
-    "shopify": (
-        rf"{_START}(?P<secret>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}})",
-        ("shpat_", "shpca_", "shppa_", "shpss_"),
-    ),
-    "sentry": (rf"{_START}(?P<secret>sntry[su]_[A-Za-z0-9_=+/.\-]{{30,}})", ("sntrys_", "sntryu_")),
-    "grafana": (
-        rf"{_START}(?P<secret>glsa_[A-Za-z0-9]{{32}}_[A-Fa-f0-9]{{8}}|glc_[A-Za-z0-9+/]{{32,}}={{0,2}})",
-        ("glsa_", "glc_"),
-    ),
-    "databricks": (rf"{_START}(?P<secret>dapi[a-f0-9]{{32}}(?:-[0-9])?)", ("dapi",)),
-    "linear": (rf"{_START}(?P<secret>lin_(?:api|oauth)_[A-Za-z0-9]{{40}})", ("lin_",)),
-    "notion": (
-        rf"{_START}(?P<secret>ntn_[A-Za-z0-9]{{40,}}|secret_[A-Za-z0-9]{{43}}(?![A-Za-z0-9_]))",
-        ("ntn_", "secret_"),
-    ),
-    "postman": (rf"{_START}(?P<secret>PMAK-[a-f0-9]{{24}}-[a-f0-9]{{34}})", ("pmak-",)),
-    "atlassian": (rf"{_START}(?P<secret>ATATT3[A-Za-z0-9_=\-]{{100,}})", ("atatt3",)),
-    "age": (rf"{_START}(?P<secret>AGE-SECRET-KEY-1[0-9A-Z]{{58}})", ("age-secret-key-",)),
-    "auth_scheme": (
-        # A credential after Bearer/Basic; prose ("Bearer authentication")
-        # is told apart in code (_TOKENISH).
-        rf"{_START}(?i:bearer|basic)[ \t]+(?P<secret>[A-Za-z0-9\-._~+/]{{8,}}=*)",
-        ("bearer", "basic"),
-    ),
-    "curl_user": (
-        r"(?<![\w\-])(?:-u|--user)(?:[ \t]+|=)['\"]?[^\s:'\"]+:(?P<secret>[^\s'\"]+)",
-        ("-u ", "-u\t", "--user"),
-    ),
-    "curl_bearer": (r"--oauth2-bearer[ \t]+['\"]?(?P<secret>[^\s'\"]+)", ("--oauth2-bearer",)),
-}
-
 #: The value rule's patterns by name: what each matches at the spot where
 #: one of its anchors occurs (``pattern.match(text, pos)``); the ``secret``
 #: group is what gets replaced.  ``key=value`` pairs in text are the key
 #: rule's: a value is replaced when its key is secret (``docs/redaction.md``).
 DEFAULT_PATTERNS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType(
-    {name: re.compile(source) for name, (source, _) in _RULES.items()}
+    {rule.name: re.compile(rule.pattern) for rule in DEFAULT_RULES}
 )
 
-_AUTH_SCHEME: Final = "auth_scheme"
+_START_OF: Final = itemgetter(1)
 _FLAG_SEPARATOR: Final = re.compile(r"=|[ \t]+")
 # The start of the word(s) before an anchor, read in the reversed text: the
 # rest of the anchor's word, then maybe one space and the word before it.
@@ -458,10 +345,6 @@ _SCHEMES: Final = re.compile(
 _NOT_A_VALUE: Final = re.compile(
     r"(?i:true|false|null|none|nil|undefined)|\$\{[^}]*\}?|\{\{.*|%[sdr]|%\([\w.]+\)[sdr]|\*+"
 )
-# A word after Bearer/Basic outside a header is a credential only if it looks
-# like one: a digit or an inner capital ("Bearer authentication" is prose), and
-# not the key of a pair ("token_type=bearer expires_in=3600").
-_TOKENISH: Final = re.compile(r".[A-Z]|.*[0-9]")
 
 # Characters that no rule can match in: a string made only of these (a
 # timestamp, a number) needs no scan.
@@ -469,27 +352,6 @@ _INERT: Final = "0123456789-:.TZ +/"
 _INERT_BYTES: Final = _INERT.encode()
 
 
-# What an anchor literal must have around it (in the lower-cased text) for its
-# rule to have a chance: token prefixes start a token, a scheme is followed by
-# a credential-like word, "://" by user info.  Checked by the anchor scan, in C.
-_TOKEN_START = r"(?<![a-z0-9_\-]{literal})"  # noqa: S105 - a pattern
-_ANCHOR_CONTEXT: Final = {
-    "bearer": r"(?=[ \t]+[a-z0-9\-._~+/]{8})",
-    "basic": r"(?=[ \t]+[a-z0-9\-._~+/]{8})",
-    "://": r"(?=[^\s/?#]*@)",
-    "-u ": r"(?<![\w\-]-u )",
-    "-u\t": r"(?<![\w\-]-u\t)",
-    "--user": r"(?<![\w\-]--user)",
-}
-_UNBOUNDED_ANCHORS: Final = frozenset(
-    {
-        "-----begin",
-        "--oauth2-bearer",
-        "hooks.slack.com/",
-        "discord.com/api/webhooks/",
-        "discordapp.com/api/webhooks/",
-    }
-)
 # After a secret noun: the rest of the key (one more word at most), a closing
 # quote, a separator.  Where this does not match, no key=value pair can be.
 # The rest of a word is taken whole (an atomic group, written as a captured
@@ -524,40 +386,58 @@ def _alternation(literals: Iterable[str], context: Mapping[str, str] = MappingPr
     return "|".join(branches)
 
 
+# A rule compiled: its pattern, how far before its anchor it may start, its check.
+_Compiled = tuple[re.Pattern[str], int, "Callable[[str], bool] | None"]
+# Characters that may not come right before a token.
+_TOKEN_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
 class _Anchors:
-    """The compiled anchor scans for one set of secret nouns."""
+    """
+    Every literal a rule can start at, found in one pass over the text.
 
-    __slots__ = ("any", "dash", "kinds", "pairs", "tokens")
+    The literals are the rules' anchors and the secret nouns of the key
+    rule (where a ``key=value`` pair may be); an Aho-Corasick automaton
+    finds all of them at once, in time linear in the text and independent
+    of how many there are.
+    """
 
-    def __init__(self, nouns: Iterable[str]) -> None:
-        nouns = sorted(set(nouns))
-        kinds: dict[str, list[str]] = {}
-        for name, (_, literals) in _RULES.items():
-            for literal in literals:
-                kinds.setdefault(literal, []).append(name)
-        context = {
-            literal: _ANCHOR_CONTEXT.get(literal)
-            or (
-                ""
-                if literal in _UNBOUNDED_ANCHORS
-                else _TOKEN_START.format(literal=re.escape(literal))
+    __slots__ = ("dash", "find", "nouns", "rules", "tail", "token_start")
+
+    def __init__(self, nouns: Iterable[str], rules: Iterable[SecretRule]) -> None:
+        by_literal: dict[str, list[SecretRule]] = {}
+        for rule in rules:
+            for literal in rule.anchors:
+                by_literal.setdefault(literal, []).append(rule)
+        noun_set = set(nouns)
+        literals = sorted(by_literal.keys() | noun_set)
+        compiled: dict[str, _Compiled] = {}
+        #: By literal index: the rules to try there.
+        self.rules: list[tuple[_Compiled, ...]] = []
+        #: By literal index: every rule there needs a token boundary before it.
+        self.token_start: list[bool] = []
+        #: By literal index: the literal is a secret noun.
+        self.nouns: list[bool] = []
+        for literal in literals:
+            here = by_literal.get(literal, [])
+            self.rules.append(
+                tuple(
+                    compiled.setdefault(
+                        rule.name, (re.compile(rule.pattern), rule.back, rule.check)
+                    )
+                    for rule in here
+                )
             )
-            for literal in kinds
-        }
-        #: The rules (not key=value) that may start at each anchor literal.
-        self.kinds = {literal: tuple(names) for literal, names in kinds.items()}
-        #: Anchors of those rules, with their context.
-        self.tokens = re.compile(_alternation(kinds, context))
-        noun_source = _alternation(nouns)
-        #: A secret noun followed by the rest of a key and a separator.
-        self.pairs = re.compile(f"(?:{noun_source}){_KEY_TAIL}")
+            self.token_start.append(
+                bool(here) and all(r.pattern.startswith(TOKEN_START) and not r.back for r in here)
+            )
+            self.nouns.append(literal in noun_set)
+        automaton = AhoCorasick(literals)
+        self.find = partial(automaton.find_matches_as_indexes, overlapping=True)
+        #: After a noun: the rest of a key and a separator.
+        self.tail = re.compile(_KEY_TAIL).match
         #: --key value with a secret noun in the key.
-        self.dash = re.compile(noun_source.join(_DASH_KEY))
-        #: Anything at all a rule could start at: the pre-check.  A literal
-        #: that is also a noun gets no context here (it may start a key).
-        self.any = re.compile(
-            _alternation({*kinds, *nouns}, {k: v for k, v in context.items() if k not in nouns})
-        )
+        self.dash = re.compile(_alternation(sorted(noun_set)).join(_DASH_KEY)).search
 
 
 def _lower(text: str) -> str:
@@ -664,7 +544,7 @@ class Redactor:
             raise ValueError(f"replacement must not be empty, got {replacement!r}")
         self._replacement = replacement
         self._replacement_bytes = replacement.encode("utf-8", "backslashreplace")
-        self._anchors = _Anchors(self._rule.triggers)
+        self._anchors = _Anchors(self._rule.triggers, DEFAULT_RULES)
         # Caches, each bounded by CACHE_SIZE (emptied when full).
         self._keys: dict[str, int] = {}  # key -> _PLAIN, _SECRET or _COOKIE
         self._plain_keys: set[str] = set()  # keys known plain and clean
@@ -1098,7 +978,8 @@ class Redactor:
             cut = f"{self._replacement} ({len(text) - end} more characters)"
             text = text[:end]
         low = _lower(text)
-        new = text if self._anchors.any.search(low) is None else self._rules(text, low)
+        hits = self._anchors.find(low)
+        new = self._rules(text, low, hits) if hits else text
         for pattern in self._extra:
             new = pattern.sub(self._extra_match, new)
         if cut:
@@ -1113,67 +994,49 @@ class Redactor:
             return text[match.start() : start] + self._replacement + text[end : match.end()]
         return self._replacement
 
-    def _rules(self, text: str, low: str) -> str:
+    def _rules(self, text: str, low: str, hits: list[tuple[int, int, int]]) -> str:
         """
         Find every secret span in *text* (*low* is it lower-cased, same length), replace them.
 
-        Each rule runs only where the anchor scans (in C) found a place it
-        may start.  Within a scan, a place inside what the last find took
-        is skipped (so no text is read twice); across scans, the spans are
-        merged, so overlapping finds hide their union.
+        *hits* are the places (literal index, start, end) where the anchor
+        scan found a literal: each rule runs only there, with an anchored
+        match.  A place inside what the last find took is skipped (no text
+        is read twice); the spans are merged, so overlapping finds hide
+        their union.
         """
         spans: list[tuple[int, int]] = []
         anchors = self._anchors
-        kinds = anchors.kinds
+        rules = anchors.rules
+        token_start = anchors.token_start
+        nouns: list[tuple[int, int]] = []
         hidden = (0, 0)  # the last span found: anchors inside it need no look
-        for anchor in anchors.tokens.finditer(low):
-            at = anchor.start()
-            if hidden[0] <= at < hidden[1]:
+        hits.sort(key=_START_OF)
+        for index, at, stop in hits:
+            if anchors.nouns[index]:
+                nouns.append((at, stop))
+            if hidden[0] <= at < hidden[1] or (
+                token_start[index] and at and low[at - 1] in _TOKEN_CHARS
+            ):
                 continue
-            for kind in kinds[anchor.group()]:
-                match = DEFAULT_PATTERNS[kind].match(text, at)
-                if match is None:
-                    continue
+            for pattern, back, check in rules[index]:
+                if back:
+                    match = pattern.search(text, max(0, at - back), stop + 4096)
+                    if match is None or match.start() > at:
+                        continue
+                else:
+                    match = pattern.match(text, at)
+                    if match is None:
+                        continue
                 start, end = match.span("secret")
-                if kind == _AUTH_SCHEME:
-                    token = text[start:end].rstrip(".,")
-                    end = start + len(token)
-                    if not _TOKENISH.match(token) or (
-                        token[-1] == "=" and text[end : end + 1].isalnum()
-                    ):
-                        continue  # prose ("Bearer authentication") or a pair ("bearer x=1")
-
+                if check is not None and not check(text[start:end]):
+                    continue
                 # A rule's secret may start after its anchor ("-u ghp_...:pw"):
                 # anchors before it still get their look.
                 hidden = (start, end)
                 spans.append(hidden)
                 break
-        # key=value pairs, left to right.  A candidate that starts inside a
-        # value already read is dropped and the search resumes after that
-        # value (a candidate can reach over into the next key: "x=mysecret
-        # token=abc" must still find "token").
-        reverse = text[::-1]
-        find = anchors.pairs.search
-        pos = 0
-        while (pair := find(low, pos)) is not None:
-            span = self._pair_value(text, reverse, pair.start(), pair.end("tail"), pair.end())
-            if span is None:  # a plain key (or a URL's user info): its value is read on
-                pos = pair.end()
-                continue
-            if span[0] < span[1]:
-                spans.append(span)
-            pos = span[1]
-        if "--" in text:
-            find = anchors.dash.search
-            pos = 0
-            while (flag := find(low, pos)) is not None:
-                span = self._flag_value(text, flag.start(), flag.end())
-                if span is None:
-                    pos = flag.end()
-                    continue
-                if span[0] < span[1]:
-                    spans.append(span)
-                pos = span[1]
+        if nouns:
+            self._pairs(text, low, nouns, spans)
         if not spans:
             return text
         spans.sort()
@@ -1188,6 +1051,45 @@ class Redactor:
             last = end  # an overlapping span extends the one before
         parts.append(text[last:])
         return "".join(parts)
+
+    def _pairs(
+        self, text: str, low: str, nouns: list[tuple[int, int]], spans: list[tuple[int, int]]
+    ) -> None:
+        """
+        Add the values of secret ``key=value`` pairs and ``--key value`` flags to *spans*.
+
+        Pairs are read left to right from the secret nouns found.  A noun
+        that starts inside a value already read is dropped (a value can
+        reach over into the next key: "x=mysecret token=abc" must still
+        find "token").
+        """
+        reverse = text[::-1]
+        tail = self._anchors.tail
+        pos = 0
+        for at, stop in nouns:
+            if at < pos:
+                continue
+            pair = tail(low, stop)
+            if pair is None:
+                continue
+            span = self._pair_value(text, reverse, at, pair.end("tail"), pair.end())
+            if span is None:  # a plain key (or a URL's user info): its value is read on
+                pos = pair.end()
+                continue
+            if span[0] < span[1]:
+                spans.append(span)
+            pos = span[1]
+        if "--" in text:
+            find = self._anchors.dash
+            pos = 0
+            while (flag := find(low, pos)) is not None:
+                span = self._flag_value(text, flag.start(), flag.end())
+                if span is None:
+                    pos = flag.end()
+                    continue
+                if span[0] < span[1]:
+                    spans.append(span)
+                pos = span[1]
 
     def _pair_value(
         self, text: str, reverse: str, noun: int, key_end: int, separator_end: int
