@@ -25,7 +25,14 @@ from ._config import configure
 from ._logger import BoundLogger, get_logger
 from .asgi import RequestLoggingMiddleware, log_auth_failure
 from .context import bind, bind_job, carry_context, current_job_id, new_job_id
-from .redact import DEFAULT_KEYS, DEFAULT_PATTERNS, Redactor, redact_secrets
+from .redact import (
+    DEFAULT_KEYS,
+    DEFAULT_PATTERNS,
+    DEFAULT_RULES,
+    Redactor,
+    SecretRule,
+    redact_secrets,
+)
 from .sampling import sampled
 from .stages import stage
 from .stdlib import JobJsonFormatter
@@ -33,10 +40,12 @@ from .stdlib import JobJsonFormatter
 __all__ = [
     "DEFAULT_KEYS",
     "DEFAULT_PATTERNS",
+    "DEFAULT_RULES",
     "BoundLogger",
     "JobJsonFormatter",
     "Redactor",
     "RequestLoggingMiddleware",
+    "SecretRule",
     "bind",
     "bind_job",
     "carry_context",

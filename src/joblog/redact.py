@@ -42,7 +42,14 @@ from ._rules import DEFAULT_RULES, TOKEN_START, SecretRule
 from .render import _default as _render_default
 from .render import safe_repr
 
-__all__ = ["DEFAULT_KEYS", "DEFAULT_PATTERNS", "Redactor", "redact_secrets"]
+__all__ = [
+    "DEFAULT_KEYS",
+    "DEFAULT_PATTERNS",
+    "DEFAULT_RULES",
+    "Redactor",
+    "SecretRule",
+    "redact_secrets",
+]
 
 #: What replaces a secret unless the :class:`Redactor` is told otherwise.
 REPLACEMENT: Final = "[REDACTED]"
@@ -91,6 +98,17 @@ DEFAULT_KEYS: Final[frozenset[str]] = frozenset(
         "login_pass",
         "smtp_pass",
         "mysql_pass",
+        "pin",
+        "pin_code",
+        "totp_seed",
+        "otp_seed",
+        "mfa_seed",
+        "code_verifier",
+        "recovery_key",
+        "customer_key",
+        "secret_binary",
+        "client_assertion",
+        "saml_response",
         "contrasena",
         "contraseña",
         "passwort",
@@ -187,7 +205,42 @@ DEFAULT_KEYS: Final[frozenset[str]] = frozenset(
 )
 
 # Whole-key-only names: "pass" alone is a password, but "first_pass" is a pass.
-_EXACT_KEYS: Final = frozenset({"pass"})
+_EXACT_KEYS: Final = frozenset({"pass", "plaintext"})
+# "REDIS_PASS", "LDAP_PASS": a key ending in the word "pass" is a password,
+# unless the word before says which pass of several it is.
+_PASS_ORDINALS: Final = frozenset(
+    {
+        "first",
+        "second",
+        "third",
+        "last",
+        "next",
+        "final",
+        "single",
+        "multi",
+        "one",
+        "two",
+        "render",
+        "shadow",
+        "depth",
+        "lighting",
+        "main",
+        "pre",
+        "post",
+        "boarding",
+        "bus",
+        "day",
+        "season",
+        "hall",
+        "free",
+        "mountain",
+        "by",
+        "com",
+        "sur",
+        "over",
+        "under",
+    }
+)
 
 # Words that, after a secret noun, still name the secret itself:
 # password_confirmation, token_value, api_key_header, secret_key_base.
@@ -270,6 +323,8 @@ class _KeyRule:
             words.pop()
         if len(words) == 1 and words[0] in _EXACT_KEYS:
             return _SECRET
+        if words[-1] == "pass" and len(words) > 1 and words[-2] not in _PASS_ORDINALS:
+            return _SECRET
         words = words[-self.longest :]
         noun = None
         for i in range(len(words)):
@@ -330,6 +385,9 @@ _VALUE: Final = re.compile(
     r"\\{1,3}[\"'](?P<e>[^\"'\\\r\n]+)"
     r"|\"(?P<d>(?:[^\"\\\r\n]|\\.)+)"
     r"|'(?P<s>(?:[^'\\\r\n]|\\.)+)"
+    # A bytes repr (b'...', b"..."), a value in HTML-escaped quotes.
+    r"|[ \t]?b'(?P<bs>(?:[^'\\\r\n]|\\.)+)|[ \t]?b\"(?P<bd>(?:[^\"\\\r\n]|\\.)+)"
+    r"|&(?:quot|#3[49]);(?P<h>(?:[^&\r\n]|&(?!quot;|#3[49];))+)"
     # A flat tuple, list or object on one line (auth=('ada', 'pw'), "creds": {...}).
     r"|\((?P<p>[^()\r\n]+)\)|\[(?P<l>[^\[\]\r\n]+)\]|\{(?P<o>[^{}\r\n]+)\}"
     r"|(?P<u>" + _BARE_SOURCE + ")"
@@ -343,7 +401,9 @@ _SCHEMES: Final = re.compile(
 )
 # Values after a secret key that are not secrets: booleans, nulls, templates.
 _NOT_A_VALUE: Final = re.compile(
-    r"(?i:true|false|null|none|nil|undefined)|\$\{[^}]*\}?|\{\{.*|%[sdr]|%\([\w.]+\)[sdr]|\*+"
+    # Status words after a secret name: "token=expired", "Authorization: required".
+    r"(?i:true|false|null|none|nil|undefined|expired|missing|required|invalid|revoked|"
+    r"empty|unset|absent|present|provided|rejected|denied|unknown|valid|ok|n/a|not[ _]set)|\$\{[^}]*\}?|\{\{.*|%[sdr]|%\([\w.]+\)[sdr]|\*+"
 )
 
 # Characters that no rule can match in: a string made only of these (a
@@ -359,8 +419,11 @@ _INERT_BYTES: Final = _INERT.encode()
 # with a word character, so giving characters back could never help.
 _KEY_TAIL: Final = (
     r"(?=(?P<rest>[\w.\-]{0,64}))(?P=rest)"
-    r"(?:[ ](?=(?P<word>[\w.\-]{1,64}))(?P=word))?(?P<tail>)(?:\\{0,3}[\"'])?"
-    r"[ \t]{0,8}(?:=>|:=|==|[:=](?!//)|%3[ad])[ \t]{0,8}"
+    r"(?:[ ](?=(?P<word>[\w.\-]{1,64}))(?P=word))?(?P<tail>)"
+    # A closing quote (escaped, HTML-escaped) then a separator; or after a
+    # quote a comma before a bytes value: a header tuple (b'x-api-key', b'...').
+    r"(?:(?:\\{0,3}[\"']|&quot;|&#3[49];)(?:[ \t]{0,8}(?:=>|:=|==|[:=](?!//)|%3[ad])|,(?=[ \t]?b[\"']))"
+    r"|[ \t]{0,8}(?:=>|:=|==|[:=](?!//)|%3[ad]))[ \t]{0,8}"
 )
 # --password value: a noun in a word that starts with "--", then a blank or "=".
 _DASH_KEY: Final = (r"--[\w.\-]{0,62}?(?:", r")[\w.\-]{0,64}(?=[ \t]+[^\s\-]|=)")
@@ -460,6 +523,16 @@ _SCALARS: Final = frozenset(
 # Small ints (counters, scene numbers, status codes) repeat: they join the
 # cache of clean values, so the fast path skips them in C.  The range bounds
 # how many there can be; other numbers are checked by type, never scanned.
+# The exact types whose values the caches may answer for.
+_CACHEABLE: Final = frozenset({str, int, float, bool, type(None)}).issuperset
+_STR_ONLY: Final = frozenset({str}).issuperset
+# Name/value records (see Redactor._named_pair): their keys, their size.
+_NAME_KEYS: Final = frozenset(
+    {"name", "key", "parameterkey", "parameter_key", "optionname", "option_name", "attributename"}
+)
+_VALUE_KEYS: Final = frozenset({"value", "parametervalue", "parameter_value", "attributevalue"})
+_RECORD_SIZE: Final = 16
+_JWK_PRIVATE: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 _SMALL_INT_MIN: Final = -128
 _SMALL_INT_MAX: Final = 1024
 
@@ -502,12 +575,17 @@ class Redactor:
             (compared case- and separator-insensitively, as whole names),
             for example ``["next_token"]``.  Their values are still scanned.
         replacement: what a secret is replaced with.
+        disable: names of default rules (:data:`DEFAULT_RULES`) to turn
+            off, for example ``["twilio-api-key"]``.
+        extra_rules: more secret formats, as :class:`SecretRule` records;
+            they run like the default rules, from their anchors.
 
     Raises:
         TypeError: an argument of the wrong type (a bare string where a list
             is expected, a bytes pattern, a non-string key).
         ValueError: an empty key name, an invalid pattern or one that
-            matches the empty string, an empty replacement.
+            matches the empty string, an empty replacement, an unknown rule
+            name in *disable*, an extra rule whose name is taken.
     """
 
     __slots__ = (
@@ -532,6 +610,8 @@ class Redactor:
         extra_patterns: Iterable[str | re.Pattern[str]] = (),
         allow_keys: Iterable[str] = (),
         replacement: str = REPLACEMENT,
+        disable: Iterable[str] = (),
+        extra_rules: Iterable[SecretRule] = (),
     ) -> None:
         nouns = set(DEFAULT_KEYS)
         nouns.update("_".join(words) for words in _key_names(extra_keys, "extra_keys"))
@@ -544,7 +624,7 @@ class Redactor:
             raise ValueError(f"replacement must not be empty, got {replacement!r}")
         self._replacement = replacement
         self._replacement_bytes = replacement.encode("utf-8", "backslashreplace")
-        self._anchors = _Anchors(self._rule.triggers, DEFAULT_RULES)
+        self._anchors = _Anchors(self._rule.triggers, _rule_set(disable, extra_rules))
         # Caches, each bounded by CACHE_SIZE (emptied when full).
         self._keys: dict[str, int] = {}  # key -> _PLAIN, _SECRET or _COOKIE
         self._plain_keys: set[str] = set()  # keys known plain and clean
@@ -578,44 +658,46 @@ class Redactor:
             updated in place, or a new dict when a key had to be renamed.
         """
         try:
-            if self._keys_plain(event_dict):
+            if _STR_ONLY(map(type, event_dict)) and self._keys_plain(event_dict):
                 # Every key is known to be plain (field names repeat), so only
-                # values can hold secrets; most are cached as clean.
-                try:
-                    values = iter(event_dict.values())
-                    for first in values:
-                        # joblog's timestamp comes first: inert (digits, "-:.TZ").
-                        if (
-                            first.__class__ is str
-                            and first.isascii()
-                            and not first.encode().strip(_INERT_BYTES)
-                        ) or first in self._clean:
-                            if not self._numbers_vary:
-                                # All cached: one C-level set operation.
-                                if self._all_clean(values):
-                                    return event_dict
-                                values = islice(event_dict.values(), 1, None)
-                            # Skip the cached values in C, look at the others
-                            # here: numbers are fine, inert strings too.  When
-                            # numbers were new, the next event starts here
-                            # (set operation first only pays when all is cached).
-                            clean = self._clean
-                            new_number = False
-                            for value in filterfalse(clean.__contains__, values):
-                                cls = value.__class__
-                                if cls is int or cls is float:
-                                    if cls is int and _SMALL_INT_MIN <= value < _SMALL_INT_MAX:
-                                        clean.add(value)
-                                    else:
-                                        new_number = True
-                                elif cls is not str or value.strip(_INERT):
-                                    break
-                            else:
-                                self._numbers_vary = new_number
+                # values can hold secrets; most are cached as clean.  The
+                # caches hold only values of exact built-in types, and are
+                # asked only about such values: an object whose __eq__ or
+                # __hash__ lies cannot pass for a cached one.
+                if not _CACHEABLE(map(type, event_dict.values())):
+                    return self._values(event_dict)
+                values = iter(event_dict.values())
+                for first in values:
+                    # joblog's timestamp comes first: inert (digits, "-:.TZ").
+                    if (
+                        first.__class__ is str
+                        and first.isascii()
+                        and not first.encode().strip(_INERT_BYTES)
+                    ) or first in self._clean:
+                        if not self._numbers_vary:
+                            # All cached: one C-level set operation.
+                            if self._all_clean(values):
                                 return event_dict
-                        break
-                except TypeError:  # an unhashable value (a list, a dict)
-                    pass
+                            values = islice(event_dict.values(), 1, None)
+                        # Skip the cached values in C, look at the others
+                        # here: numbers are fine, inert strings too.  When
+                        # numbers were new, the next event starts here
+                        # (set operation first only pays when all is cached).
+                        clean = self._clean
+                        new_number = False
+                        for value in filterfalse(clean.__contains__, values):
+                            cls = value.__class__
+                            if cls is int or cls is float:
+                                if cls is int and _SMALL_INT_MIN <= value < _SMALL_INT_MAX:
+                                    clean.add(value)
+                                else:
+                                    new_number = True
+                            elif cls is not str or value.strip(_INERT):
+                                break
+                        else:
+                            self._numbers_vary = new_number
+                            return event_dict
+                    break
                 return self._values(event_dict)
             return self._event(event_dict)
         except Exception as exc:
@@ -845,26 +927,44 @@ class Redactor:
 
     def _named_pair(self, mapping: dict[Any, Any]) -> dict[Any, Any] | None:
         """
+        A name/value record, or a private JWK, with its secret replaced.
+
         ``{"name": "Authorization", "value": "Bearer …"}`` (HAR headers, AWS
-        tags): the value is replaced when the name is a secret key.
+        tags, kubernetes env vars, SSM parameters, CloudFormation
+        ``ParameterKey``/``ParameterValue``, Beanstalk ``OptionName``/``Value``):
+        the value is replaced when the name is a secret key, or when the
+        record says it is secret (SSM ``"Type": "SecureString"``).  In a JWK
+        (a dict with ``kty``) the private members (``d``, ``p``, ``q``,
+        ``dp``, ``dq``, ``qi``, ``k``, ``oth``) are replaced.
         """
-        if len(mapping) != 2:
+        if len(mapping) > _RECORD_SIZE:
             return None
         name_key = value_key = None
-        for key in mapping:
-            lowered = key.lower() if key.__class__ is str else None
-            if lowered in ("name", "key"):
+        secure = jwk = False
+        for key, value in mapping.items():
+            if key.__class__ is not str:
+                continue
+            lowered = key.lower()
+            if lowered in _NAME_KEYS:
                 name_key = key
-            elif lowered == "value":
+            elif lowered in _VALUE_KEYS:
                 value_key = key
-        if name_key is None or value_key is None:
+            elif lowered == "type":
+                secure = value.__class__ is str and value.lower() == "securestring"
+            elif lowered == "kty":
+                jwk = True
+        if jwk:
+            private = [k for k in mapping if k in _JWK_PRIVATE and mapping[k] is not None]
+            return {**mapping, **{k: self._mask(mapping[k]) for k in private}} if private else None
+        if value_key is None or (name_key is None and not secure):
             return None
-        name = mapping[name_key]
         value = mapping[value_key]
-        if not isinstance(name, (str, bytes)) or value is None or value is True or value is False:
+        if value is None or value is True or value is False:
             return None
-        if not self._verdict(_key_text(name)):
-            return None
+        if not secure:
+            name = mapping[name_key]
+            if not isinstance(name, (str, bytes)) or not self._verdict(_key_text(name)):
+                return None
         return {**mapping, value_key: self._mask(value)}
 
     def _sequence(self, seq: list[Any] | tuple[Any, ...], depth: int, walk: _Walk) -> Any:
@@ -1204,6 +1304,25 @@ def _key_names(names: object, what: str) -> list[list[str]]:
             raise ValueError(f"{what}: {name!r} is not a usable key name (no letters or digits)")
         out.append(words)
     return out
+
+
+def _rule_set(disable: object, extra: object) -> list[SecretRule]:
+    """The default rules less the *disable* names, plus the *extra* rules."""
+    names = {rule.name for rule in DEFAULT_RULES}
+    off = set()
+    for name in _iterable(disable, "disable"):
+        if name not in names:
+            raise ValueError(f"disable: {name!r} is not the name of a default rule")
+        off.add(name)
+    rules = [rule for rule in DEFAULT_RULES if rule.name not in off]
+    for rule in _iterable(extra, "extra_rules"):
+        if not isinstance(rule, SecretRule):
+            raise TypeError(f"extra_rules must hold SecretRule records, got {rule!r}")
+        if rule.name in names:
+            raise ValueError(f"extra_rules: the name {rule.name!r} is taken")
+        names.add(rule.name)
+        rules.append(rule)
+    return rules
 
 
 def _compile(pattern: object) -> re.Pattern[str]:
