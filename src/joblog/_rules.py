@@ -179,7 +179,10 @@ DEFAULT_RULES: tuple[SecretRule, ...] = (
     SecretRule(
         "url-password",
         ("://",),
-        r"://[^\s:/?#@'\"<>]*:(?P<secret>[^\s/?#'\"<>]+)@",
+        # The password runs to the last "@" before the path; failing that, it
+        # may hold an unencoded "/", "?" or "#" (but not be a port: host:8443/).
+        r"://[^\s:/?#@'\"<>]*:(?P<secret>[^\s/?#'\"<>]+(?=@)"
+        r"|(?![0-9]{1,5}(?:[/?#]|$))[^\s'\"<>@]+(?=@))@",
         description="user:password@ in URLs and DSNs (up to the last @ before the path)",
     ),
     SecretRule(
@@ -213,6 +216,110 @@ DEFAULT_RULES: tuple[SecretRule, ...] = (
         ("accountkey=",),
         r"(?i:AccountKey)=(?P<secret>[A-Za-z0-9+/=]{20,})",
         description="AccountKey= in Azure storage connection strings",
+    ),
+    # ---- command lines, SQL, protocols -----------------------------------------
+    SecretRule(
+        "mysql-password-flag",
+        ("mysql",),
+        r"mysql(?:dump|admin|sh)?(?:[ \t]+[^\s]+){0,12}?[ \t]+-p(?P<secret>[^\s'\"\-][^\s'\"]*)",
+        description="mysql -pPASSWORD (also mysqldump, mysqladmin)",
+    ),
+    SecretRule(
+        "sshpass",
+        ("sshpass",),
+        r"sshpass[ \t]+-p[ \t]*['\"]?(?P<secret>[^\s'\"]+)",
+        description="sshpass -p PASSWORD",
+    ),
+    SecretRule(
+        "docker-login-password",
+        ("docker login",),
+        r"docker login(?:[ \t]+[^\s]+){0,8}?[ \t]+-p(?:[ \t]+|=)['\"]?(?P<secret>[^\s'\"]+)",
+        description="docker login -p PASSWORD",
+    ),
+    SecretRule(
+        "redis-cli-password",
+        ("redis-cli",),
+        r"redis-cli(?:[ \t]+[^\s]+){0,8}?[ \t]+-a[ \t]+['\"]?(?P<secret>[^\s'\"]+)",
+        description="redis-cli -a PASSWORD",
+    ),
+    SecretRule(
+        "openssl-pass",
+        ("pass:",),
+        r"-pass(?:in|out)?[ \t]+pass:(?P<secret>[^\s'\"]+)",
+        back=12,
+        description="openssl … -pass pass:PASSWORD (-passin, -passout)",
+    ),
+    SecretRule(
+        "htpasswd-batch",
+        ("htpasswd",),
+        r"htpasswd[ \t]+-[A-Za-z]*b[A-Za-z]*(?:[ \t]+-[A-Za-z]+)?[ \t]+[^\s]+[ \t]+[^\s]+"
+        r"[ \t]+['\"]?(?P<secret>[^\s'\"]+)",
+        description="htpasswd -b FILE USER PASSWORD",
+    ),
+    SecretRule(
+        "aws-configure-set",
+        ("aws configure set",),
+        r"aws configure set[ \t]+(?:[\w.]+\.)?(?:aws_secret_access_key|aws_session_token)"
+        r"[ \t]+['\"]?(?P<secret>[^\s'\"]+)",
+        description="aws configure set aws_secret_access_key SECRET",
+    ),
+    SecretRule(
+        "sqlplus-password",
+        ("sqlplus",),
+        r"sqlplus(?:[ \t]+-[A-Za-z]+)*[ \t]+['\"]?[^\s/@'\"]+/(?P<secret>[^\s@'\"]+)",
+        description="sqlplus USER/PASSWORD@DB",
+    ),
+    SecretRule(
+        "sql-password",
+        ("password '", 'password "', "password e'"),
+        # Upper case (SQL), or after WITH / ENCRYPTED: not "the password 'x'" in prose.
+        r"(?:PASSWORD|(?<=[Ww][Ii][Tt][Hh] )password|(?<=[Ee][Dd] )password)[ \t]+"
+        r"(?:[Ee]?'(?P<secret>(?:[^'\r\n]|'')+)'|\"(?P<x>[^\"\r\n]+)\")",
+        description="SQL … PASSWORD 'secret' (CREATE/ALTER USER, ROLE)",
+    ),
+    SecretRule(
+        "sql-identified-by",
+        ("identified by",),
+        r"(?i:identified)[ \t]+(?i:by)[ \t]+(?:(?i:values)[ \t]+)?['\"]?(?P<secret>[^\s'\";]+)",
+        description="SQL IDENTIFIED BY 'secret' (MySQL, Oracle)",
+    ),
+    SecretRule(
+        "redis-auth",
+        ("auth ", '"auth"'),
+        r"(?<![\w\-])(?:AUTH|auth|\"AUTH\"|\"auth\")[ \t]+(?!PLAIN|LOGIN|CRAM|XOAUTH)"
+        r"(?P<secret>[^\s]+(?:[ \t]+\"[^\"\r\n]*\")?)(?=[ \t]*(?:$|[\r\n\"']))",
+        description="redis AUTH [user] PASSWORD (a command line, or MONITOR output)",
+    ),
+    SecretRule(
+        "smtp-auth",
+        ("auth plain", "auth login", "auth xoauth2"),
+        r"(?i:AUTH)[ \t]+(?i:PLAIN|LOGIN|XOAUTH2)[ \t]+(?P<secret>[A-Za-z0-9+/=]{4,})",
+        description="SMTP AUTH PLAIN/LOGIN/XOAUTH2 credentials",
+    ),
+    SecretRule(
+        "netrc-password",
+        ("machine ",),
+        r"machine[ \t]+[^\s]+[ \t]+(?:login[ \t]+[^\s]+[ \t]+)?password[ \t]+(?P<secret>[^\s]+)",
+        description=".netrc machine HOST login USER password PASSWORD",
+    ),
+    SecretRule(
+        "digest-auth",
+        ("digest ",),
+        r"(?i:digest)[ \t]+(?P<secret>(?i:username|realm|nonce|uri|response|qop|nc|cnonce|opaque|algorithm)"
+        r"=[^\r\n]+)",
+        description="Authorization: Digest … (the parameters, response included)",
+    ),
+    SecretRule(
+        "stripe-signature",
+        ("v1=", "v0="),
+        r"(?<![\w])v[01]=(?P<secret>[a-f0-9]{32,})",
+        description="the v1= (and v0=) signatures of a Stripe-Signature header",
+    ),
+    SecretRule(
+        "url-query-secret",
+        ("?code=", "&code=", "?key=", "&key=", "?appid=", "&appid=", "?app_id=", "&app_id="),
+        r"[?&](?:code|key|appid|app_id)=(?P<secret>[^&#\s'\"<>]+)",
+        description="OAuth ?code= and API-key parameters (?key=, ?appid=) in URLs",
     ),
     _token(
         "jwt",

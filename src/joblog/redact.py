@@ -397,7 +397,7 @@ _COOKIE_VALUE: Final = re.compile(r"[^\s\"';,]+(?:;[ ]?[^\s\"';,]+)*")
 # An authorization scheme, kept in front of the credential it introduces.
 # (Repeated: "Bearer Bearer x", from a confused client, keeps both.)
 _SCHEMES: Final = re.compile(
-    r"(?:(?i:bearer|basic|token|bot|negotiate|ntlm|dpop|apikey|sso-key)[ \t]+(?=\S))+"
+    r"(?:(?i:bearer|basic|digest|token|bot|negotiate|ntlm|dpop|apikey|sso-key)[ \t]+(?=\S))+"
 )
 # Values after a secret key that are not secrets: booleans, nulls, templates.
 _NOT_A_VALUE: Final = re.compile(
