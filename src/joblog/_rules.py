@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-__all__ = ["DEFAULT_RULES", "TOKEN_START", "SecretRule"]
+__all__ = ["DEFAULT_RULES", "TOKEN_START", "SecretRule", "rules_table"]
 
 
 @dataclass(frozen=True)
@@ -286,8 +286,10 @@ DEFAULT_RULES: tuple[SecretRule, ...] = (
     SecretRule(
         "redis-auth",
         ("auth ", '"auth"'),
-        r"(?<![\w\-])(?:AUTH|auth|\"AUTH\"|\"auth\")[ \t]+(?!PLAIN|LOGIN|CRAM|XOAUTH)"
-        r"(?P<secret>[^\s]+(?:[ \t]+\"[^\"\r\n]*\")?)(?=[ \t]*(?:$|[\r\n\"']))",
+        # Upper case, as the command is written (not "auth failed" in prose).
+        r"(?<![\w\-])(?:AUTH|\"AUTH\")[ \t]+(?!PLAIN|LOGIN|CRAM|XOAUTH)"
+        # The password, or user and password when the command ends there.
+        r"(?P<secret>[^\s]+(?:[ \t]+[^\s]+(?=[ \t]*(?:$|[\r\n])))?)",
         description="redis AUTH [user] PASSWORD (a command line, or MONITOR output)",
     ),
     SecretRule(
@@ -305,8 +307,8 @@ DEFAULT_RULES: tuple[SecretRule, ...] = (
     SecretRule(
         "digest-auth",
         ("digest ",),
-        r"(?i:digest)[ \t]+(?P<secret>(?i:username|realm|nonce|uri|response|qop|nc|cnonce|opaque|algorithm)"
-        r"=[^\r\n]+)",
+        # name=value or name="value" parameters, one after another.
+        r"(?i:digest)[ \t]+(?P<secret>(?:[A-Za-z]+=(?:\"[^\"\r\n]*\"|[^\s,\"]+),?[ \t]*)+)",
         description="Authorization: Digest … (the parameters, response included)",
     ),
     SecretRule(
@@ -1227,3 +1229,16 @@ DEFAULT_RULES: tuple[SecretRule, ...] = (
         "s-s4t2",
     ),
 )
+
+
+def rules_table(rules: tuple[SecretRule, ...] = DEFAULT_RULES) -> str:
+    """The Markdown table of *rules* that ``docs/redaction.md`` holds (kept equal by a test)."""
+    lines = ["| rule | what it finds | anchors |", "|---|---|---|"]
+    for rule in rules:
+        anchors = ", ".join(f"`{a.strip() or repr(a)}`" for a in rule.anchors)
+        lines.append(f"| `{rule.name}` | {rule.description} | {anchors.replace('|', '&#124;')} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintenance command
+    print(rules_table(), end="")

@@ -403,7 +403,8 @@ _SCHEMES: Final = re.compile(
 _NOT_A_VALUE: Final = re.compile(
     # Status words after a secret name: "token=expired", "Authorization: required".
     r"(?i:true|false|null|none|nil|undefined|expired|missing|required|invalid|revoked|"
-    r"empty|unset|absent|present|provided|rejected|denied|unknown|valid|ok|n/a|not[ _]set)|\$\{[^}]*\}?|\{\{.*|%[sdr]|%\([\w.]+\)[sdr]|\*+"
+    r"empty|unset|absent|present|provided|rejected|denied|unknown|valid|ok|n/a|not[ _]set)"
+    r"|\$\{[^}]*\}?|\{\{.*|%[sdr]|%\([\w.]+\)[sdr]|\*+"
 )
 
 # Characters that no rule can match in: a string made only of these (a
@@ -422,7 +423,8 @@ _KEY_TAIL: Final = (
     r"(?:[ ](?=(?P<word>[\w.\-]{1,64}))(?P=word))?(?P<tail>)"
     # A closing quote (escaped, HTML-escaped) then a separator; or after a
     # quote a comma before a bytes value: a header tuple (b'x-api-key', b'...').
-    r"(?:(?:\\{0,3}[\"']|&quot;|&#3[49];)(?:[ \t]{0,8}(?:=>|:=|==|[:=](?!//)|%3[ad])|,(?=[ \t]?b[\"']))"
+    r"(?:(?:\\{0,3}[\"']|&quot;|&#3[49];)"
+    r"(?:[ \t]{0,8}(?:=>|:=|==|[:=](?!//)|%3[ad])|,(?=[ \t]?b[\"']))"
     r"|[ \t]{0,8}(?:=>|:=|==|[:=](?!//)|%3[ad]))[ \t]{0,8}"
 )
 # --password value: a noun in a word that starts with "--", then a blank or "=".
