@@ -213,7 +213,7 @@ SAMPLES: dict[str, tuple[str, str]] = {
     "opsgenie-key": kv("OPSGENIE_KEY", uuid()),
     "facebook-page-token": t("EAAM" + g(120)),
     "facebook-secret": kv("FACEBOOK_APP_SECRET", g(32, H)),
-    "twitter-bearer-token": t("A" * 22 + g(90)),
+    "twitter-bearer-token": kv("TWITTER_BEARER", "A" * 22 + g(90)),
     "twitter-secret": kv("TWITTER_CONSUMER", g(50)),
     "linkedin-secret": kv("LINKEDIN_CLIENT", g(16)),
     "twitch-token": kv("TWITCH_OAUTH", g(30, string.ascii_lowercase + string.digits)),

@@ -182,7 +182,7 @@ DEFAULT_RULES: tuple[SecretRule, ...] = (
         # The password runs to the last "@" before the path; failing that, it
         # may hold an unencoded "/", "?" or "#" (but not be a port: host:8443/).
         r"://[^\s:/?#@'\"<>]*:(?P<secret>[^\s/?#'\"<>]+(?=@)"
-        r"|(?![0-9]{1,5}(?:[/?#]|$))[^\s'\"<>@]+(?=@))@",
+        r"|(?![0-9]{1,5}(?:[/?#]|$))[^\s'\"<>@]{1,128}(?=@))@",
         description="user:password@ in URLs and DSNs (up to the last @ before the path)",
     ),
     SecretRule(
@@ -820,11 +820,12 @@ DEFAULT_RULES: tuple[SecretRule, ...] = (
         r"[0-9]{15,16}(?:\||%7C)[0-9A-Za-z_\-]{27,40}|[a-f0-9]{32}",
         _mixed,
     ),
-    _token(
+    _keyed(
         "twitter-bearer-token",
-        "X (Twitter) app bearer tokens",
+        "X (Twitter) app bearer tokens under a Twitter-named key",
+        ("twitter",),
         r"A{22}[A-Za-z0-9%]{80,}",
-        "a" * 22,
+        _mixed,
     ),
     _keyed(
         "twitter-secret",

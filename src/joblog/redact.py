@@ -527,7 +527,6 @@ _SCALARS: Final = frozenset(
 # how many there can be; other numbers are checked by type, never scanned.
 # The exact types whose values the caches may answer for.
 _CACHEABLE: Final = frozenset({str, int, float, bool, type(None)}).issuperset
-_STR_ONLY: Final = frozenset({str}).issuperset
 # Name/value records (see Redactor._named_pair): their keys, their size.
 _NAME_KEYS: Final = frozenset(
     {"name", "key", "parameterkey", "parameter_key", "optionname", "option_name", "attributename"}
@@ -660,7 +659,7 @@ class Redactor:
             updated in place, or a new dict when a key had to be renamed.
         """
         try:
-            if _STR_ONLY(map(type, event_dict)) and self._keys_plain(event_dict):
+            if self._keys_plain(event_dict):
                 # Every key is known to be plain (field names repeat), so only
                 # values can hold secrets; most are cached as clean.  The
                 # caches hold only values of exact built-in types, and are
