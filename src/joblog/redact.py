@@ -372,6 +372,7 @@ DEFAULT_PATTERNS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType(
 )
 
 _START_OF: Final = itemgetter(1)
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _FLAG_SEPARATOR: Final = re.compile(r"=|[ \t]+")
 # The start of the word(s) before an anchor, read in the reversed text: the
 # rest of the anchor's word, then maybe one space and the word before it.
@@ -1079,7 +1080,10 @@ class Redactor:
             cut = f"{self._replacement} ({len(text) - end} more characters)"
             text = text[:end]
         low = _lower(text)
-        hits = self._anchors.find(low)
+        try:
+            hits = self._anchors.find(low)
+        except UnicodeEncodeError:  # a lone surrogate: search a copy without it, same length
+            hits = self._anchors.find(_SURROGATE.sub("\ufffd", low))
         new = self._rules(text, low, hits) if hits else text
         for pattern in self._extra:
             new = pattern.sub(self._extra_match, new)
