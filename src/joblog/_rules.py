@@ -39,6 +39,9 @@ class SecretRule:
             then searched from there and must start by the anchor.
         check: a test on the secret's text; a find it rejects is no secret.
         description: what the format is, for the documentation.
+        needs: a character the text must contain for the rule to apply
+            (``"@"`` for a URL's password): a run of anchors without it
+            costs one check each, not a pattern match each.
     """
 
     name: str
@@ -47,6 +50,7 @@ class SecretRule:
     back: int = 0
     check: Callable[[str], bool] | None = field(default=None, compare=False)
     description: str = ""
+    needs: str = ""
 
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not self.name:
@@ -184,6 +188,7 @@ DEFAULT_RULES: tuple[SecretRule, ...] = (
         r"://[^\s:/?#@'\"<>]*:(?P<secret>[^\s/?#'\"<>]+(?=@)"
         r"|(?![0-9]{1,5}(?:[/?#]|$))[^\s'\"<>@]{1,128}(?=@))@",
         description="user:password@ in URLs and DSNs (up to the last @ before the path)",
+        needs="@",
     ),
     SecretRule(
         "auth-scheme",

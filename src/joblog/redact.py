@@ -452,8 +452,9 @@ def _alternation(literals: Iterable[str], context: Mapping[str, str] = MappingPr
     return "|".join(branches)
 
 
-# A rule compiled: its pattern, how far before its anchor it may start, its check.
-_Compiled = tuple[re.Pattern[str], int, "Callable[[str], bool] | None"]
+# A rule compiled: its pattern, how far before its anchor it may start, its
+# check, the character the text needs.
+_Compiled = tuple[re.Pattern[str], int, "Callable[[str], bool] | None", str]
 # Characters that may not come right before a token.
 _TOKEN_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
 
@@ -489,7 +490,7 @@ class _Anchors:
             self.rules.append(
                 tuple(
                     compiled.setdefault(
-                        rule.name, (re.compile(rule.pattern), rule.back, rule.check)
+                        rule.name, (re.compile(rule.pattern), rule.back, rule.check, rule.needs)
                     )
                     for rule in here
                 )
@@ -1123,7 +1124,9 @@ class Redactor:
                 token_start[index] and at and low[at - 1] in _TOKEN_CHARS
             ):
                 continue
-            for pattern, back, check in rules[index]:
+            for pattern, back, check, needs in rules[index]:
+                if needs and needs not in text:
+                    continue
                 if back:
                     match = pattern.search(text, max(0, at - back), stop + 4096)
                     if match is None or match.start() > at:
