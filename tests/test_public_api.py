@@ -13,10 +13,12 @@ import joblog
 PUBLIC = [
     "DEFAULT_KEYS",
     "DEFAULT_PATTERNS",
+    "DEFAULT_RULES",
     "BoundLogger",
     "JobJsonFormatter",
     "Redactor",
     "RequestLoggingMiddleware",
+    "SecretRule",
     "bind",
     "bind_job",
     "cancel_jobs",

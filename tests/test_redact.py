@@ -1164,4 +1164,4 @@ class TestDocs:
             optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
         )
 
-        assert (0, 18) == (result.failed, result.attempted)
+        assert (0, 22) == (result.failed, result.attempted)

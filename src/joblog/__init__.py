@@ -26,7 +26,14 @@ from ._logger import BoundLogger, get_logger
 from .asgi import RequestLoggingMiddleware, log_auth_failure
 from .context import bind, bind_job, carry_context, current_job_id, new_job_id
 from .jobs import cancel_jobs, flush, job, running_jobs
-from .redact import DEFAULT_KEYS, DEFAULT_PATTERNS, Redactor, redact_secrets
+from .redact import (
+    DEFAULT_KEYS,
+    DEFAULT_PATTERNS,
+    DEFAULT_RULES,
+    Redactor,
+    SecretRule,
+    redact_secrets,
+)
 from .sampling import sampled
 from .stages import stage
 from .stdlib import JobJsonFormatter
@@ -34,10 +41,12 @@ from .stdlib import JobJsonFormatter
 __all__ = [
     "DEFAULT_KEYS",
     "DEFAULT_PATTERNS",
+    "DEFAULT_RULES",
     "BoundLogger",
     "JobJsonFormatter",
     "Redactor",
     "RequestLoggingMiddleware",
+    "SecretRule",
     "bind",
     "bind_job",
     "cancel_jobs",

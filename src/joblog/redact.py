@@ -28,16 +28,28 @@ import datetime as dt
 import enum
 import re
 import uuid
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Callable, Iterable, Mapping, MutableMapping
 from decimal import Decimal
+from functools import partial
 from itertools import filterfalse, islice
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any, Final
 
+from ahocorasick_rs import AhoCorasick
+
+from ._rules import DEFAULT_RULES, TOKEN_START, SecretRule
 from .render import _default as _render_default
 from .render import safe_repr
 
-__all__ = ["DEFAULT_KEYS", "DEFAULT_PATTERNS", "Redactor", "redact_secrets"]
+__all__ = [
+    "DEFAULT_KEYS",
+    "DEFAULT_PATTERNS",
+    "DEFAULT_RULES",
+    "Redactor",
+    "SecretRule",
+    "redact_secrets",
+]
 
 #: What replaces a secret unless the :class:`Redactor` is told otherwise.
 REPLACEMENT: Final = "[REDACTED]"
@@ -86,6 +98,17 @@ DEFAULT_KEYS: Final[frozenset[str]] = frozenset(
         "login_pass",
         "smtp_pass",
         "mysql_pass",
+        "pin",
+        "pin_code",
+        "totp_seed",
+        "otp_seed",
+        "mfa_seed",
+        "code_verifier",
+        "recovery_key",
+        "customer_key",
+        "secret_binary",
+        "client_assertion",
+        "saml_response",
         "contrasena",
         "contraseña",
         "passwort",
@@ -182,7 +205,42 @@ DEFAULT_KEYS: Final[frozenset[str]] = frozenset(
 )
 
 # Whole-key-only names: "pass" alone is a password, but "first_pass" is a pass.
-_EXACT_KEYS: Final = frozenset({"pass"})
+_EXACT_KEYS: Final = frozenset({"pass", "plaintext"})
+# "REDIS_PASS", "LDAP_PASS": a key ending in the word "pass" is a password,
+# unless the word before says which pass of several it is.
+_PASS_ORDINALS: Final = frozenset(
+    {
+        "first",
+        "second",
+        "third",
+        "last",
+        "next",
+        "final",
+        "single",
+        "multi",
+        "one",
+        "two",
+        "render",
+        "shadow",
+        "depth",
+        "lighting",
+        "main",
+        "pre",
+        "post",
+        "boarding",
+        "bus",
+        "day",
+        "season",
+        "hall",
+        "free",
+        "mountain",
+        "by",
+        "com",
+        "sur",
+        "over",
+        "under",
+    }
+)
 
 # Words that, after a secret noun, still name the secret itself:
 # password_confirmation, token_value, api_key_header, secret_key_base.
@@ -265,6 +323,8 @@ class _KeyRule:
             words.pop()
         if len(words) == 1 and words[0] in _EXACT_KEYS:
             return _SECRET
+        if words[-1] == "pass" and len(words) > 1 and words[-2] not in _PASS_ORDINALS:
+            return _SECRET
         words = words[-self.longest :]
         noun = None
         for i in range(len(words)):
@@ -303,133 +363,16 @@ def _trigger_words(nouns: Iterable[str]) -> list[str]:
 # The value rule
 # --------------------------------------------------------------------------
 
-# A token starts where no token character precedes it.
-_START = r"(?<![A-Za-z0-9_\-])"
-_B64URL = r"[A-Za-z0-9_\-]"
-
-_GITLAB_KINDS = ("pat", "dt", "rt", "cbt", "ptt", "ft", "imt", "agent", "soat", "ffct", "oas", "wt")
-# rule name -> (pattern, anchors).  A rule is tried only where one of its
-# anchors (lower-case literals) occurs, with an anchored match at that spot;
-# its "secret" group is what gets replaced.  Token shapes follow gitleaks'
-# and detect-secrets' rule sets: a literal prefix, then the token's
-# alphabet; the length is not capped (a longer token is redacted whole).
-_RULES: Final[dict[str, tuple[str, tuple[str, ...]]]] = {
-    "private_key": (
-        # The body up to the END line, or, without one, every character a
-        # key body can contain (fail closed on a truncated key).
-        r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY(?: BLOCK)?-----"
-        r"(?P<secret>[A-Za-z0-9+/=\s\\:,.\-]+?(?=-----END)|[A-Za-z0-9+/=\s\\:,.\-]+)",
-        ("-----begin",),
-    ),
-    "url_password": (
-        # user:password@ after "://"; the password runs to the LAST "@"
-        # before the path, so "p@ss" is hidden whole and the host is kept.
-        r"://[^\s:/?#@'\"<>]*:(?P<secret>[^\s/?#'\"<>]+)@",
-        ("://",),
-    ),
-    "jwt": (
-        rf"{_START}(?P<secret>eyJ{_B64URL}{{8,}}\.{_B64URL}*\.{_B64URL}*(?:\.{_B64URL}*\.{_B64URL}*)?)",
-        ("eyj",),
-    ),
-    "aws_access_key_id": (
-        rf"{_START}(?P<secret>(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{{16}})",
-        ("akia", "asia", "abia", "acca", "a3t"),
-    ),
-    "github": (
-        rf"{_START}(?P<secret>gh[pousr]_[A-Za-z0-9]{{36,}}|github_pat_[A-Za-z0-9_]{{22,}})",
-        ("ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_"),
-    ),
-    "gitlab": (
-        rf"{_START}(?P<secret>gl(?:{'|'.join(_GITLAB_KINDS)})-[A-Za-z0-9_.\-]{{20,}})",
-        tuple(f"gl{kind}-" for kind in _GITLAB_KINDS),
-    ),
-    "slack": (
-        rf"{_START}(?P<secret>xox[a-z]-[A-Za-z0-9\-]{{10,}}|xapp-[0-9]-[A-Za-z0-9\-]{{10,}})",
-        ("xox", "xapp-"),
-    ),
-    "slack_webhook": (
-        r"hooks\.slack\.com/(?:services|workflows|triggers)/(?P<secret>[A-Za-z0-9+/_\-]{20,})",
-        ("hooks.slack.com/",),
-    ),
-    "discord_webhook": (
-        r"discord(?:app)?\.com/api/webhooks/[0-9]{5,30}/(?P<secret>[A-Za-z0-9_\-]{20,})",
-        ("discord.com/api/webhooks/", "discordapp.com/api/webhooks/"),
-    ),
-    "stripe": (
-        rf"{_START}(?P<secret>(?:sk|rk)_(?:test|live|prod)_[A-Za-z0-9]{{10,}}|whsec_[A-Za-z0-9+/=]{{20,}})",
-        ("sk_", "rk_", "whsec_"),
-    ),
-    "openai_anthropic": (
-        # Anthropic (sk-ant-api03-...), OpenAI (sk-proj-..., legacy
-        # ...T3BlbkFJ...) and the sk- convention of other model APIs: long,
-        # with a digit, so "sk-" words and slugs are not taken.
-        rf"{_START}(?P<secret>sk-ant-[a-z]{{3,6}}[0-9]{{2}}-[A-Za-z0-9_\-]{{20,}}"
-        r"|sk-(?:proj|svcacct|admin)-[A-Za-z0-9_\-]{20,}"
-        r"|sk-[A-Za-z0-9]{20}T3BlbkFJ[A-Za-z0-9]{20,}"
-        r"|sk-(?=[A-Za-z_\-]{0,255}[0-9])[A-Za-z0-9_\-]{32,})",
-        ("sk-",),
-    ),
-    "google": (
-        rf"{_START}(?P<secret>AIza[A-Za-z0-9_\-]{{35}}|ya29\.[A-Za-z0-9_\-]{{20,}}"
-        r"|GOCSPX-[A-Za-z0-9_\-]{20,}|1//0[A-Za-z0-9_\-]{40,})",
-        ("aiza", "ya29.", "gocspx-", "1//0"),
-    ),
-    "npm": (rf"{_START}(?P<secret>npm_[A-Za-z0-9]{{36,}})", ("npm_",)),
-    "pypi": (rf"{_START}(?P<secret>pypi-AgE[A-Za-z0-9_\-]{{50,}})", ("pypi-",)),
-    "huggingface": (
-        rf"{_START}(?P<secret>hf_[A-Za-z0-9]{{30,}}|api_org_[A-Za-z0-9]{{30,}})",
-        ("hf_", "api_org_"),
-    ),
-    "sendgrid": (
-        rf"{_START}(?P<secret>SG\.[A-Za-z0-9_\-]{{16,}}\.[A-Za-z0-9_\-]{{16,}})",
-        ("sg.",),
-    ),
-    "hashicorp_vault": (rf"{_START}(?P<secret>hv[sb]\.[A-Za-z0-9_\-]{{24,}})", ("hvs.", "hvb.")),
-    "digitalocean": (
-        rf"{_START}(?P<secret>do[opr]_v1_[a-f0-9]{{64}})",
-        ("doo_v1_", "dop_v1_", "dor_v1_"),
-    ),
-    "replicate": (rf"{_START}(?P<secret>r8_[A-Za-z0-9]{{30,}})", ("r8_",)),
-    "shopify": (
-        rf"{_START}(?P<secret>shp(?:at|ca|pa|ss)_[a-fA-F0-9]{{32}})",
-        ("shpat_", "shpca_", "shppa_", "shpss_"),
-    ),
-    "sentry": (rf"{_START}(?P<secret>sntry[su]_[A-Za-z0-9_=+/.\-]{{30,}})", ("sntrys_", "sntryu_")),
-    "grafana": (
-        rf"{_START}(?P<secret>glsa_[A-Za-z0-9]{{32}}_[A-Fa-f0-9]{{8}}|glc_[A-Za-z0-9+/]{{32,}}={{0,2}})",
-        ("glsa_", "glc_"),
-    ),
-    "databricks": (rf"{_START}(?P<secret>dapi[a-f0-9]{{32}}(?:-[0-9])?)", ("dapi",)),
-    "linear": (rf"{_START}(?P<secret>lin_(?:api|oauth)_[A-Za-z0-9]{{40}})", ("lin_",)),
-    "notion": (
-        rf"{_START}(?P<secret>ntn_[A-Za-z0-9]{{40,}}|secret_[A-Za-z0-9]{{43}}(?![A-Za-z0-9_]))",
-        ("ntn_", "secret_"),
-    ),
-    "postman": (rf"{_START}(?P<secret>PMAK-[a-f0-9]{{24}}-[a-f0-9]{{34}})", ("pmak-",)),
-    "atlassian": (rf"{_START}(?P<secret>ATATT3[A-Za-z0-9_=\-]{{100,}})", ("atatt3",)),
-    "age": (rf"{_START}(?P<secret>AGE-SECRET-KEY-1[0-9A-Z]{{58}})", ("age-secret-key-",)),
-    "auth_scheme": (
-        # A credential after Bearer/Basic; prose ("Bearer authentication")
-        # is told apart in code (_TOKENISH).
-        rf"{_START}(?i:bearer|basic)[ \t]+(?P<secret>[A-Za-z0-9\-._~+/]{{8,}}=*)",
-        ("bearer", "basic"),
-    ),
-    "curl_user": (
-        r"(?<![\w\-])(?:-u|--user)(?:[ \t]+|=)['\"]?[^\s:'\"]+:(?P<secret>[^\s'\"]+)",
-        ("-u ", "-u\t", "--user"),
-    ),
-    "curl_bearer": (r"--oauth2-bearer[ \t]+['\"]?(?P<secret>[^\s'\"]+)", ("--oauth2-bearer",)),
-}
-
 #: The value rule's patterns by name: what each matches at the spot where
 #: one of its anchors occurs (``pattern.match(text, pos)``); the ``secret``
 #: group is what gets replaced.  ``key=value`` pairs in text are the key
 #: rule's: a value is replaced when its key is secret (``docs/redaction.md``).
 DEFAULT_PATTERNS: Final[Mapping[str, re.Pattern[str]]] = MappingProxyType(
-    {name: re.compile(source) for name, (source, _) in _RULES.items()}
+    {rule.name: re.compile(rule.pattern) for rule in DEFAULT_RULES}
 )
 
-_AUTH_SCHEME: Final = "auth_scheme"
+_START_OF: Final = itemgetter(1)
+_SURROGATE: Final = re.compile("[\ud800-\udfff]")
 _FLAG_SEPARATOR: Final = re.compile(r"=|[ \t]+")
 # The start of the word(s) before an anchor, read in the reversed text: the
 # rest of the anchor's word, then maybe one space and the word before it.
@@ -443,6 +386,9 @@ _VALUE: Final = re.compile(
     r"\\{1,3}[\"'](?P<e>[^\"'\\\r\n]+)"
     r"|\"(?P<d>(?:[^\"\\\r\n]|\\.)+)"
     r"|'(?P<s>(?:[^'\\\r\n]|\\.)+)"
+    # A bytes repr (b'...', b"..."), a value in HTML-escaped quotes.
+    r"|[ \t]?b'(?P<bs>(?:[^'\\\r\n]|\\.)+)|[ \t]?b\"(?P<bd>(?:[^\"\\\r\n]|\\.)+)"
+    r"|&(?:quot|#3[49]);(?P<h>(?:[^&\r\n]|&(?!quot;|#3[49];))+)"
     # A flat tuple, list or object on one line (auth=('ada', 'pw'), "creds": {...}).
     r"|\((?P<p>[^()\r\n]+)\)|\[(?P<l>[^\[\]\r\n]+)\]|\{(?P<o>[^{}\r\n]+)\}"
     r"|(?P<u>" + _BARE_SOURCE + ")"
@@ -452,16 +398,15 @@ _COOKIE_VALUE: Final = re.compile(r"[^\s\"';,]+(?:;[ ]?[^\s\"';,]+)*")
 # An authorization scheme, kept in front of the credential it introduces.
 # (Repeated: "Bearer Bearer x", from a confused client, keeps both.)
 _SCHEMES: Final = re.compile(
-    r"(?:(?i:bearer|basic|token|bot|negotiate|ntlm|dpop|apikey|sso-key)[ \t]+(?=\S))+"
+    r"(?:(?i:bearer|basic|digest|token|bot|negotiate|ntlm|dpop|apikey|sso-key)[ \t]+(?=\S))+"
 )
 # Values after a secret key that are not secrets: booleans, nulls, templates.
 _NOT_A_VALUE: Final = re.compile(
-    r"(?i:true|false|null|none|nil|undefined)|\$\{[^}]*\}?|\{\{.*|%[sdr]|%\([\w.]+\)[sdr]|\*+"
+    # Status words after a secret name: "token=expired", "Authorization: required".
+    r"(?i:true|false|null|none|nil|undefined|expired|missing|required|invalid|revoked|"
+    r"empty|unset|absent|present|provided|rejected|denied|unknown|valid|ok|n/a|not[ _]set)"
+    r"|\$\{[^}]*\}?|\{\{.*|%[sdr]|%\([\w.]+\)[sdr]|\*+"
 )
-# A word after Bearer/Basic outside a header is a credential only if it looks
-# like one: a digit or an inner capital ("Bearer authentication" is prose), and
-# not the key of a pair ("token_type=bearer expires_in=3600").
-_TOKENISH: Final = re.compile(r".[A-Z]|.*[0-9]")
 
 # Characters that no rule can match in: a string made only of these (a
 # timestamp, a number) needs no scan.
@@ -469,27 +414,6 @@ _INERT: Final = "0123456789-:.TZ +/"
 _INERT_BYTES: Final = _INERT.encode()
 
 
-# What an anchor literal must have around it (in the lower-cased text) for its
-# rule to have a chance: token prefixes start a token, a scheme is followed by
-# a credential-like word, "://" by user info.  Checked by the anchor scan, in C.
-_TOKEN_START = r"(?<![a-z0-9_\-]{literal})"  # noqa: S105 - a pattern
-_ANCHOR_CONTEXT: Final = {
-    "bearer": r"(?=[ \t]+[a-z0-9\-._~+/]{8})",
-    "basic": r"(?=[ \t]+[a-z0-9\-._~+/]{8})",
-    "://": r"(?=[^\s/?#]*@)",
-    "-u ": r"(?<![\w\-]-u )",
-    "-u\t": r"(?<![\w\-]-u\t)",
-    "--user": r"(?<![\w\-]--user)",
-}
-_UNBOUNDED_ANCHORS: Final = frozenset(
-    {
-        "-----begin",
-        "--oauth2-bearer",
-        "hooks.slack.com/",
-        "discord.com/api/webhooks/",
-        "discordapp.com/api/webhooks/",
-    }
-)
 # After a secret noun: the rest of the key (one more word at most), a closing
 # quote, a separator.  Where this does not match, no key=value pair can be.
 # The rest of a word is taken whole (an atomic group, written as a captured
@@ -497,8 +421,12 @@ _UNBOUNDED_ANCHORS: Final = frozenset(
 # with a word character, so giving characters back could never help.
 _KEY_TAIL: Final = (
     r"(?=(?P<rest>[\w.\-]{0,64}))(?P=rest)"
-    r"(?:[ ](?=(?P<word>[\w.\-]{1,64}))(?P=word))?(?P<tail>)(?:\\{0,3}[\"'])?"
-    r"[ \t]{0,8}(?:=>|:=|==|[:=](?!//)|%3[ad])[ \t]{0,8}"
+    r"(?:[ ](?=(?P<word>[\w.\-]{1,64}))(?P=word))?(?P<tail>)"
+    # A closing quote (escaped, HTML-escaped) then a separator; or after a
+    # quote a comma before a bytes value: a header tuple (b'x-api-key', b'...').
+    r"(?:(?:\\{0,3}[\"']|&quot;|&#3[49];)"
+    r"(?:[ \t]{0,8}(?:=>|:=|==|[:=](?!//)|%3[ad])|,(?=[ \t]?b[\"']))"
+    r"|[ \t]{0,8}(?:=>|:=|==|[:=](?!//)|%3[ad]))[ \t]{0,8}"
 )
 # --password value: a noun in a word that starts with "--", then a blank or "=".
 _DASH_KEY: Final = (r"--[\w.\-]{0,62}?(?:", r")[\w.\-]{0,64}(?=[ \t]+[^\s\-]|=)")
@@ -524,40 +452,59 @@ def _alternation(literals: Iterable[str], context: Mapping[str, str] = MappingPr
     return "|".join(branches)
 
 
+# A rule compiled: its pattern, how far before its anchor it may start, its
+# check, the character the text needs.
+_Compiled = tuple[re.Pattern[str], int, "Callable[[str], bool] | None", str]
+# Characters that may not come right before a token.
+_TOKEN_CHARS: Final = frozenset("abcdefghijklmnopqrstuvwxyz0123456789_-")
+
+
 class _Anchors:
-    """The compiled anchor scans for one set of secret nouns."""
+    """
+    Every literal a rule can start at, found in one pass over the text.
 
-    __slots__ = ("any", "dash", "kinds", "pairs", "tokens")
+    The literals are the rules' anchors and the secret nouns of the key
+    rule (where a ``key=value`` pair may be); an Aho-Corasick automaton
+    finds all of them at once, in time linear in the text and independent
+    of how many there are.
+    """
 
-    def __init__(self, nouns: Iterable[str]) -> None:
-        nouns = sorted(set(nouns))
-        kinds: dict[str, list[str]] = {}
-        for name, (_, literals) in _RULES.items():
-            for literal in literals:
-                kinds.setdefault(literal, []).append(name)
-        context = {
-            literal: _ANCHOR_CONTEXT.get(literal)
-            or (
-                ""
-                if literal in _UNBOUNDED_ANCHORS
-                else _TOKEN_START.format(literal=re.escape(literal))
+    __slots__ = ("dash", "find", "nouns", "rules", "tail", "token_start")
+
+    def __init__(self, nouns: Iterable[str], rules: Iterable[SecretRule]) -> None:
+        by_literal: dict[str, list[SecretRule]] = {}
+        for rule in rules:
+            for literal in rule.anchors:
+                by_literal.setdefault(literal, []).append(rule)
+        noun_set = set(nouns)
+        literals = sorted(by_literal.keys() | noun_set)
+        compiled: dict[str, _Compiled] = {}
+        #: By literal index: the rules to try there.
+        self.rules: list[tuple[_Compiled, ...]] = []
+        #: By literal index: every rule there needs a token boundary before it.
+        self.token_start: list[bool] = []
+        #: By literal index: the literal is a secret noun.
+        self.nouns: list[bool] = []
+        for literal in literals:
+            here = by_literal.get(literal, [])
+            self.rules.append(
+                tuple(
+                    compiled.setdefault(
+                        rule.name, (re.compile(rule.pattern), rule.back, rule.check, rule.needs)
+                    )
+                    for rule in here
+                )
             )
-            for literal in kinds
-        }
-        #: The rules (not key=value) that may start at each anchor literal.
-        self.kinds = {literal: tuple(names) for literal, names in kinds.items()}
-        #: Anchors of those rules, with their context.
-        self.tokens = re.compile(_alternation(kinds, context))
-        noun_source = _alternation(nouns)
-        #: A secret noun followed by the rest of a key and a separator.
-        self.pairs = re.compile(f"(?:{noun_source}){_KEY_TAIL}")
+            self.token_start.append(
+                bool(here) and all(r.pattern.startswith(TOKEN_START) and not r.back for r in here)
+            )
+            self.nouns.append(literal in noun_set)
+        automaton = AhoCorasick(literals)
+        self.find = partial(automaton.find_matches_as_indexes, overlapping=True)
+        #: After a noun: the rest of a key and a separator.
+        self.tail = re.compile(_KEY_TAIL).match
         #: --key value with a secret noun in the key.
-        self.dash = re.compile(noun_source.join(_DASH_KEY))
-        #: Anything at all a rule could start at: the pre-check.  A literal
-        #: that is also a noun gets no context here (it may start a key).
-        self.any = re.compile(
-            _alternation({*kinds, *nouns}, {k: v for k, v in context.items() if k not in nouns})
-        )
+        self.dash = re.compile(_alternation(sorted(noun_set)).join(_DASH_KEY)).search
 
 
 def _lower(text: str) -> str:
@@ -580,6 +527,15 @@ _SCALARS: Final = frozenset(
 # Small ints (counters, scene numbers, status codes) repeat: they join the
 # cache of clean values, so the fast path skips them in C.  The range bounds
 # how many there can be; other numbers are checked by type, never scanned.
+# The exact types whose values the caches may answer for.
+_CACHEABLE: Final = frozenset({str, int, float, bool, type(None)}).issuperset
+# Name/value records (see Redactor._named_pair): their keys, their size.
+_NAME_KEYS: Final = frozenset(
+    {"name", "key", "parameterkey", "parameter_key", "optionname", "option_name", "attributename"}
+)
+_VALUE_KEYS: Final = frozenset({"value", "parametervalue", "parameter_value", "attributevalue"})
+_RECORD_SIZE: Final = 16
+_JWK_PRIVATE: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "k", "oth"})
 _SMALL_INT_MIN: Final = -128
 _SMALL_INT_MAX: Final = 1024
 
@@ -622,12 +578,17 @@ class Redactor:
             (compared case- and separator-insensitively, as whole names),
             for example ``["next_token"]``.  Their values are still scanned.
         replacement: what a secret is replaced with.
+        disable: names of default rules (:data:`DEFAULT_RULES`) to turn
+            off, for example ``["twilio-api-key"]``.
+        extra_rules: more secret formats, as :class:`SecretRule` records;
+            they run like the default rules, from their anchors.
 
     Raises:
         TypeError: an argument of the wrong type (a bare string where a list
             is expected, a bytes pattern, a non-string key).
         ValueError: an empty key name, an invalid pattern or one that
-            matches the empty string, an empty replacement.
+            matches the empty string, an empty replacement, an unknown rule
+            name in *disable*, an extra rule whose name is taken.
     """
 
     __slots__ = (
@@ -652,6 +613,8 @@ class Redactor:
         extra_patterns: Iterable[str | re.Pattern[str]] = (),
         allow_keys: Iterable[str] = (),
         replacement: str = REPLACEMENT,
+        disable: Iterable[str] = (),
+        extra_rules: Iterable[SecretRule] = (),
     ) -> None:
         nouns = set(DEFAULT_KEYS)
         nouns.update("_".join(words) for words in _key_names(extra_keys, "extra_keys"))
@@ -664,7 +627,7 @@ class Redactor:
             raise ValueError(f"replacement must not be empty, got {replacement!r}")
         self._replacement = replacement
         self._replacement_bytes = replacement.encode("utf-8", "backslashreplace")
-        self._anchors = _Anchors(self._rule.triggers)
+        self._anchors = _Anchors(self._rule.triggers, _rule_set(disable, extra_rules))
         # Caches, each bounded by CACHE_SIZE (emptied when full).
         self._keys: dict[str, int] = {}  # key -> _PLAIN, _SECRET or _COOKIE
         self._plain_keys: set[str] = set()  # keys known plain and clean
@@ -700,42 +663,44 @@ class Redactor:
         try:
             if self._keys_plain(event_dict):
                 # Every key is known to be plain (field names repeat), so only
-                # values can hold secrets; most are cached as clean.
-                try:
-                    values = iter(event_dict.values())
-                    for first in values:
-                        # joblog's timestamp comes first: inert (digits, "-:.TZ").
-                        if (
-                            first.__class__ is str
-                            and first.isascii()
-                            and not first.encode().strip(_INERT_BYTES)
-                        ) or first in self._clean:
-                            if not self._numbers_vary:
-                                # All cached: one C-level set operation.
-                                if self._all_clean(values):
-                                    return event_dict
-                                values = islice(event_dict.values(), 1, None)
-                            # Skip the cached values in C, look at the others
-                            # here: numbers are fine, inert strings too.  When
-                            # numbers were new, the next event starts here
-                            # (set operation first only pays when all is cached).
-                            clean = self._clean
-                            new_number = False
-                            for value in filterfalse(clean.__contains__, values):
-                                cls = value.__class__
-                                if cls is int or cls is float:
-                                    if cls is int and _SMALL_INT_MIN <= value < _SMALL_INT_MAX:
-                                        clean.add(value)
-                                    else:
-                                        new_number = True
-                                elif cls is not str or value.strip(_INERT):
-                                    break
-                            else:
-                                self._numbers_vary = new_number
+                # values can hold secrets; most are cached as clean.  The
+                # caches hold only values of exact built-in types, and are
+                # asked only about such values: an object whose __eq__ or
+                # __hash__ lies cannot pass for a cached one.
+                if not _CACHEABLE(map(type, event_dict.values())):
+                    return self._values(event_dict)
+                values = iter(event_dict.values())
+                for first in values:
+                    # joblog's timestamp comes first: inert (digits, "-:.TZ").
+                    if (
+                        first.__class__ is str
+                        and first.isascii()
+                        and not first.encode().strip(_INERT_BYTES)
+                    ) or first in self._clean:
+                        if not self._numbers_vary:
+                            # All cached: one C-level set operation.
+                            if self._all_clean(values):
                                 return event_dict
-                        break
-                except TypeError:  # an unhashable value (a list, a dict)
-                    pass
+                            values = islice(event_dict.values(), 1, None)
+                        # Skip the cached values in C, look at the others
+                        # here: numbers are fine, inert strings too.  When
+                        # numbers were new, the next event starts here
+                        # (set operation first only pays when all is cached).
+                        clean = self._clean
+                        new_number = False
+                        for value in filterfalse(clean.__contains__, values):
+                            cls = value.__class__
+                            if cls is int or cls is float:
+                                if cls is int and _SMALL_INT_MIN <= value < _SMALL_INT_MAX:
+                                    clean.add(value)
+                                else:
+                                    new_number = True
+                            elif cls is not str or value.strip(_INERT):
+                                break
+                        else:
+                            self._numbers_vary = new_number
+                            return event_dict
+                    break
                 return self._values(event_dict)
             return self._event(event_dict)
         except Exception as exc:
@@ -965,26 +930,44 @@ class Redactor:
 
     def _named_pair(self, mapping: dict[Any, Any]) -> dict[Any, Any] | None:
         """
+        A name/value record, or a private JWK, with its secret replaced.
+
         ``{"name": "Authorization", "value": "Bearer …"}`` (HAR headers, AWS
-        tags): the value is replaced when the name is a secret key.
+        tags, kubernetes env vars, SSM parameters, CloudFormation
+        ``ParameterKey``/``ParameterValue``, Beanstalk ``OptionName``/``Value``):
+        the value is replaced when the name is a secret key, or when the
+        record says it is secret (SSM ``"Type": "SecureString"``).  In a JWK
+        (a dict with ``kty``) the private members (``d``, ``p``, ``q``,
+        ``dp``, ``dq``, ``qi``, ``k``, ``oth``) are replaced.
         """
-        if len(mapping) != 2:
+        if len(mapping) > _RECORD_SIZE:
             return None
         name_key = value_key = None
-        for key in mapping:
-            lowered = key.lower() if key.__class__ is str else None
-            if lowered in ("name", "key"):
+        secure = jwk = False
+        for key, value in mapping.items():
+            if key.__class__ is not str:
+                continue
+            lowered = key.lower()
+            if lowered in _NAME_KEYS:
                 name_key = key
-            elif lowered == "value":
+            elif lowered in _VALUE_KEYS:
                 value_key = key
-        if name_key is None or value_key is None:
+            elif lowered == "type":
+                secure = value.__class__ is str and value.lower() == "securestring"
+            elif lowered == "kty":
+                jwk = True
+        if jwk:
+            private = [k for k in mapping if k in _JWK_PRIVATE and mapping[k] is not None]
+            return {**mapping, **{k: self._mask(mapping[k]) for k in private}} if private else None
+        if value_key is None or (name_key is None and not secure):
             return None
-        name = mapping[name_key]
         value = mapping[value_key]
-        if not isinstance(name, (str, bytes)) or value is None or value is True or value is False:
+        if value is None or value is True or value is False:
             return None
-        if not self._verdict(_key_text(name)):
-            return None
+        if not secure:
+            name = mapping[name_key]
+            if not isinstance(name, (str, bytes)) or not self._verdict(_key_text(name)):
+                return None
         return {**mapping, value_key: self._mask(value)}
 
     def _sequence(self, seq: list[Any] | tuple[Any, ...], depth: int, walk: _Walk) -> Any:
@@ -1098,7 +1081,11 @@ class Redactor:
             cut = f"{self._replacement} ({len(text) - end} more characters)"
             text = text[:end]
         low = _lower(text)
-        new = text if self._anchors.any.search(low) is None else self._rules(text, low)
+        try:
+            hits = self._anchors.find(low)
+        except UnicodeEncodeError:  # a lone surrogate: search a copy without it, same length
+            hits = self._anchors.find(_SURROGATE.sub("\ufffd", low))
+        new = self._rules(text, low, hits) if hits else text
         for pattern in self._extra:
             new = pattern.sub(self._extra_match, new)
         if cut:
@@ -1113,67 +1100,51 @@ class Redactor:
             return text[match.start() : start] + self._replacement + text[end : match.end()]
         return self._replacement
 
-    def _rules(self, text: str, low: str) -> str:
+    def _rules(self, text: str, low: str, hits: list[tuple[int, int, int]]) -> str:
         """
         Find every secret span in *text* (*low* is it lower-cased, same length), replace them.
 
-        Each rule runs only where the anchor scans (in C) found a place it
-        may start.  Within a scan, a place inside what the last find took
-        is skipped (so no text is read twice); across scans, the spans are
-        merged, so overlapping finds hide their union.
+        *hits* are the places (literal index, start, end) where the anchor
+        scan found a literal: each rule runs only there, with an anchored
+        match.  A place inside what the last find took is skipped (no text
+        is read twice); the spans are merged, so overlapping finds hide
+        their union.
         """
         spans: list[tuple[int, int]] = []
         anchors = self._anchors
-        kinds = anchors.kinds
+        rules = anchors.rules
+        token_start = anchors.token_start
+        nouns: list[tuple[int, int]] = []
         hidden = (0, 0)  # the last span found: anchors inside it need no look
-        for anchor in anchors.tokens.finditer(low):
-            at = anchor.start()
-            if hidden[0] <= at < hidden[1]:
+        hits.sort(key=_START_OF)
+        for index, at, stop in hits:
+            if anchors.nouns[index]:
+                nouns.append((at, stop))
+            if hidden[0] <= at < hidden[1] or (
+                token_start[index] and at and low[at - 1] in _TOKEN_CHARS
+            ):
                 continue
-            for kind in kinds[anchor.group()]:
-                match = DEFAULT_PATTERNS[kind].match(text, at)
-                if match is None:
+            for pattern, back, check, needs in rules[index]:
+                if needs and needs not in text:
                     continue
+                if back:
+                    match = pattern.search(text, max(0, at - back), stop + 4096)
+                    if match is None or match.start() > at:
+                        continue
+                else:
+                    match = pattern.match(text, at)
+                    if match is None:
+                        continue
                 start, end = match.span("secret")
-                if kind == _AUTH_SCHEME:
-                    token = text[start:end].rstrip(".,")
-                    end = start + len(token)
-                    if not _TOKENISH.match(token) or (
-                        token[-1] == "=" and text[end : end + 1].isalnum()
-                    ):
-                        continue  # prose ("Bearer authentication") or a pair ("bearer x=1")
-
+                if check is not None and not check(text[start:end]):
+                    continue
                 # A rule's secret may start after its anchor ("-u ghp_...:pw"):
                 # anchors before it still get their look.
                 hidden = (start, end)
                 spans.append(hidden)
                 break
-        # key=value pairs, left to right.  A candidate that starts inside a
-        # value already read is dropped and the search resumes after that
-        # value (a candidate can reach over into the next key: "x=mysecret
-        # token=abc" must still find "token").
-        reverse = text[::-1]
-        find = anchors.pairs.search
-        pos = 0
-        while (pair := find(low, pos)) is not None:
-            span = self._pair_value(text, reverse, pair.start(), pair.end("tail"), pair.end())
-            if span is None:  # a plain key (or a URL's user info): its value is read on
-                pos = pair.end()
-                continue
-            if span[0] < span[1]:
-                spans.append(span)
-            pos = span[1]
-        if "--" in text:
-            find = anchors.dash.search
-            pos = 0
-            while (flag := find(low, pos)) is not None:
-                span = self._flag_value(text, flag.start(), flag.end())
-                if span is None:
-                    pos = flag.end()
-                    continue
-                if span[0] < span[1]:
-                    spans.append(span)
-                pos = span[1]
+        if nouns:
+            self._pairs(text, low, nouns, spans)
         if not spans:
             return text
         spans.sort()
@@ -1188,6 +1159,45 @@ class Redactor:
             last = end  # an overlapping span extends the one before
         parts.append(text[last:])
         return "".join(parts)
+
+    def _pairs(
+        self, text: str, low: str, nouns: list[tuple[int, int]], spans: list[tuple[int, int]]
+    ) -> None:
+        """
+        Add the values of secret ``key=value`` pairs and ``--key value`` flags to *spans*.
+
+        Pairs are read left to right from the secret nouns found.  A noun
+        that starts inside a value already read is dropped (a value can
+        reach over into the next key: "x=mysecret token=abc" must still
+        find "token").
+        """
+        reverse = text[::-1]
+        tail = self._anchors.tail
+        pos = 0
+        for at, stop in nouns:
+            if at < pos:
+                continue
+            pair = tail(low, stop)
+            if pair is None:
+                continue
+            span = self._pair_value(text, reverse, at, pair.end("tail"), pair.end())
+            if span is None:  # a plain key (or a URL's user info): its value is read on
+                pos = pair.end()
+                continue
+            if span[0] < span[1]:
+                spans.append(span)
+            pos = span[1]
+        if "--" in text:
+            find = self._anchors.dash
+            pos = 0
+            while (flag := find(low, pos)) is not None:
+                span = self._flag_value(text, flag.start(), flag.end())
+                if span is None:
+                    pos = flag.end()
+                    continue
+                if span[0] < span[1]:
+                    spans.append(span)
+                pos = span[1]
 
     def _pair_value(
         self, text: str, reverse: str, noun: int, key_end: int, separator_end: int
@@ -1302,6 +1312,25 @@ def _key_names(names: object, what: str) -> list[list[str]]:
             raise ValueError(f"{what}: {name!r} is not a usable key name (no letters or digits)")
         out.append(words)
     return out
+
+
+def _rule_set(disable: object, extra: object) -> list[SecretRule]:
+    """The default rules less the *disable* names, plus the *extra* rules."""
+    names = {rule.name for rule in DEFAULT_RULES}
+    off = set()
+    for name in _iterable(disable, "disable"):
+        if name not in names:
+            raise ValueError(f"disable: {name!r} is not the name of a default rule")
+        off.add(name)
+    rules = [rule for rule in DEFAULT_RULES if rule.name not in off]
+    for rule in _iterable(extra, "extra_rules"):
+        if not isinstance(rule, SecretRule):
+            raise TypeError(f"extra_rules must hold SecretRule records, got {rule!r}")
+        if rule.name in names:
+            raise ValueError(f"extra_rules: the name {rule.name!r} is taken")
+        names.add(rule.name)
+        rules.append(rule)
+    return rules
 
 
 def _compile(pattern: object) -> re.Pattern[str]:
