@@ -21,6 +21,7 @@ PUBLIC = [
     "bind_job",
     "carry_context",
     "configure",
+    "context_env",
     "current_job_id",
     "get_logger",
     "log_auth_failure",
@@ -45,6 +46,7 @@ def test_all_is_exactly_the_public_api() -> None:
     [
         "asgi",
         "context",
+        "processes",
         "redact",
         "render",
         "sampling",

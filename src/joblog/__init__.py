@@ -25,6 +25,7 @@ from ._config import configure
 from ._logger import BoundLogger, get_logger
 from .asgi import RequestLoggingMiddleware, log_auth_failure
 from .context import bind, bind_job, carry_context, current_job_id, new_job_id
+from .processes import context_env
 from .redact import DEFAULT_KEYS, DEFAULT_PATTERNS, Redactor, redact_secrets
 from .sampling import sampled
 from .stages import stage
@@ -41,6 +42,7 @@ __all__ = [
     "bind_job",
     "carry_context",
     "configure",
+    "context_env",
     "current_job_id",
     "get_logger",
     "log_auth_failure",
