@@ -18,14 +18,14 @@ from __future__ import annotations
 import contextvars
 import os
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from typing import Any, Final, Generic, TypeVar
 
 import orjson
 
 from .context import bind, bind_job, get_fields, validate_job_id
 
-__all__ = ["CONTEXT_VAR", "JOB_ID_VAR", "bind_from_env", "carry", "context_env"]
+__all__ = ["CONTEXT_VAR", "JOB_ID_VAR", "add_pid", "bind_from_env", "carry", "context_env"]
 
 R = TypeVar("R")
 
@@ -160,3 +160,15 @@ class carry(Generic[R]):  # lower case: used like a function, as functools.parti
         binding = bind_job(job_id, **fields) if isinstance(job_id, str) else bind(**fields)
         with binding:
             return self.fn(*args, **kwargs)
+
+
+def add_pid(_: Any, __: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    """
+    A processor that adds ``pid``, the id of the process that wrote the line.
+
+    Off unless configured: ``joblog.configure(processors=[joblog.processes.add_pid])``.
+    Where several processes share one stream (gunicorn's master and its
+    workers, a Celery worker's pool), it tells their lines apart.
+    """
+    event["pid"] = os.getpid()
+    return event
