@@ -26,6 +26,7 @@ from ._logger import BoundLogger, get_logger
 from .asgi import RequestLoggingMiddleware, log_auth_failure
 from .context import bind, bind_job, carry_context, current_job_id, new_job_id
 from .jobs import cancel_jobs, flush, job, running_jobs
+from .processes import context_env
 from .redact import (
     DEFAULT_KEYS,
     DEFAULT_PATTERNS,
@@ -52,6 +53,7 @@ __all__ = [
     "cancel_jobs",
     "carry_context",
     "configure",
+    "context_env",
     "current_job_id",
     "flush",
     "get_logger",

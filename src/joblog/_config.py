@@ -606,6 +606,11 @@ def configure(
         _route_structlog(new.level)
         _route_stdlib(new.level if stdlib else None, silenced)
 
+    # A child process started with joblog.context_env() continues its parent's job.
+    from .processes import bind_from_env
+
+    bind_from_env()
+
 
 def _route_structlog(level: int) -> None:
     """Send ``structlog.get_logger()`` loggers through joblog's chain too."""
