@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 import textwrap
-from importlib.metadata import distribution, metadata, packages_distributions, requires, version
+from importlib.metadata import distribution, distributions, metadata, requires, version
 from pathlib import Path
 
 # The top-level modules of joblog's optional integrations and of what they bring in.
@@ -72,11 +72,18 @@ def extra_projects(extra: str) -> set[str]:
 
 def modules_of(projects: set[str]) -> set[str]:
     """The top-level modules the installed distributions among *projects* provide."""
-    return {
-        module
-        for module, owners in packages_distributions().items()
-        if not module.startswith("_") and projects & {_normalize(p) for p in owners}
-    }
+    modules = set()
+    for dist in distributions():
+        if _normalize(dist.metadata["Name"] or "") in projects:
+            # From the files the distribution installed (as Python 3.11's
+            # packages_distributions() does; 3.10's reads only top_level.txt).
+            for file in dist.files or ():
+                top = file.parts[0].removesuffix(".py")
+                if file.parts[0].endswith((".dist-info", ".data")):
+                    continue
+                if file.suffix == ".py" and top.isidentifier() and not top.startswith("_"):
+                    modules.add(top)
+    return modules
 
 
 def _normalize(project: str) -> str:
