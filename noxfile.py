@@ -59,6 +59,8 @@ def _release(name: str) -> tuple[int, ...]:
 
 
 _add_pyenv_interpreters()
+# Test the interpreters this machine has; uv would otherwise fetch a missing one.
+os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
 @nox.session(python=PRIMARY)
