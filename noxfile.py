@@ -76,6 +76,7 @@ def lint(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The test suite; on the primary Python with 100 % branch coverage required."""
     workers = ["-n", os.environ.get("JOBLOG_TEST_WORKERS", "auto")]
+    session.run("python", "-c", "import sys; print(sys.version, 'at', sys.base_prefix)")
     if session.python == PRIMARY:
         session.install("--editable", ".", *DEV)
         session.run(
