@@ -21,9 +21,11 @@ def _clean_state() -> Iterator[None]:
     handlers = list(root.handlers)
     reset_defaults()
     structlog.contextvars.clear_contextvars()
+    unbound = joblog.context._fields.set(joblog.context._EMPTY)  # a bare bind() binds on
     yield
     reset_defaults()
     structlog.contextvars.clear_contextvars()
+    joblog.context._fields.reset(unbound)
     root.handlers[:] = handlers  # whatever a test added (dictConfig, say) goes
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         logging.getLogger(name).setLevel(logging.NOTSET)

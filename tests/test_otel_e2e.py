@@ -222,3 +222,86 @@ def test_the_exporters_own_lines_are_not_exported(configured: Any) -> None:
         records = collector.wait_for(1)
     assert ["one line"] == [r.body for r in records]
     assert [] == [e for e in out.events() if e["logger"] == "app" and e["message"] != "one line"]
+
+
+class TestConfigureOptions:
+    def test_trace_context_false_leaves_the_ids_out(self, configured: Any) -> None:
+        """configure(trace_context=False): no span ids, even inside a span."""
+        out = configured(trace_context=False)
+        with trace.get_tracer("e2e").start_as_current_span("s"):
+            joblog.get_logger("app").info("line")
+
+        assert "trace_id" not in out.events()[-1]
+
+    def test_the_ids_reach_the_extra_processors(self, configured: Any) -> None:
+        """The span's ids are added first, so a processor of the user's sees them."""
+        seen: list[str] = []
+
+        def spy(_: Any, __: str, event: Any) -> Any:
+            seen.append(event.get("trace_id", ""))
+            return event
+
+        configured(processors=[spy])
+        with trace.get_tracer("e2e").start_as_current_span("s") as span:
+            joblog.get_logger("app").info("line")
+
+        assert [ids(span)["trace_id"]] == seen
+
+    @pytest.mark.parametrize(
+        ("option", "message"), [("trace_context", "trace_context=True"), ("spans", "spans=True")]
+    )
+    def test_asking_without_opentelemetry_is_a_clear_error(
+        self, monkeypatch: pytest.MonkeyPatch, option: str, message: str
+    ) -> None:
+        """Without OpenTelemetry installed, asking for its features names the extra."""
+        monkeypatch.setattr(joblog.otel, "available", lambda sdk=False: False)
+        monkeypatch.setattr(joblog.otel, "trace_context_processor", lambda: None)
+
+        with pytest.raises(ValueError, match=r"joblog\[otel\]") as info:
+            joblog.configure(**{option: True})
+        assert message in str(info.value)
+
+    @pytest.mark.parametrize("option", ["trace_context", "spans"])
+    def test_a_non_bool_is_a_type_error(self, option: str) -> None:
+        """spans and trace_context take booleans (trace_context also None)."""
+        with pytest.raises(TypeError, match=option):
+            joblog.configure(**{option: "yes"})
+
+    def test_span_fields_are_redacted_by_a_custom_processor_too(
+        self, configured: Any, finished: InMemorySpanExporter
+    ) -> None:
+        """With redact= a processor of the user's own, span attributes still get the defaults."""
+        configured(spans=True, redact=lambda _, __, event: event)
+        with joblog.stage("upload", api_key=SECRET):
+            pass
+
+        (span,) = finished.get_finished_spans()
+        assert "[REDACTED]" == span.attributes["api_key"]
+
+    def test_spans_off_when_redaction_is_off_keep_fields(
+        self, configured: Any, finished: InMemorySpanExporter
+    ) -> None:
+        """redact=False: the span carries the fields as they are, as the lines do."""
+        configured(spans=True, redact=False)
+        with joblog.stage("upload", scene=1):
+            pass
+
+        (span,) = finished.get_finished_spans()
+        assert 1 == span.attributes["scene"]
+
+    def test_a_span_that_cannot_start_never_stops_the_stage(
+        self, configured: Any, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        """If OpenTelemetry fails to open the span, the stage runs and logs without one."""
+
+        def broken(*_: Any, **__: Any) -> Any:
+            raise RuntimeError("tracer broke")
+
+        out = configured(spans=True)
+        monkeypatch.setattr(joblog.otel, "span", broken)
+        with joblog.stage("upload"):
+            pass
+
+        assert ["upload started", "upload completed"] == [
+            e["message"] for e in out.events() if e["logger"] != "asyncio"
+        ]

@@ -69,6 +69,7 @@ class Pipeline:
         "sinks",
         "spans",
         "stream",
+        "trace",
         "writer",
     )
 
@@ -85,9 +86,12 @@ class Pipeline:
         layout: Layout | None = None,
         sinks: tuple[Sink, ...] = (),
         spans: bool = False,
+        trace: Processor | None = None,
     ) -> None:
         self.level = level
         self.spans = spans
+        # The active span's ids: first of all, so the processors see them.
+        self.trace = trace
         self.layout = layout
         self.sinks = sinks
         self.max_line_bytes = max_line_bytes
@@ -114,6 +118,8 @@ class Pipeline:
         is active the final event is appended to its list.
         """
         try:
+            if self.trace is not None:
+                event = self.trace(logger, method_name, event)
             for processor in self.processors:
                 event = processor(logger, method_name, event)
             if self._redact is not None:
@@ -154,8 +160,10 @@ class Pipeline:
                     return
                 event = final
             else:
+                # The common case, inlined: no extra processors, nobody capturing.
+                if self.trace is not None:
+                    event = self.trace(logger, method_name, event)
                 if self._redact is not None:
-                    # The common case, inlined: no extra processors, nobody capturing.
                     event = self._redacted(event, logger, method_name)
                 if self.layout is not None:
                     event = self.layout(event)  # type: ignore[arg-type]
@@ -461,8 +469,6 @@ def build_pipeline(
     for processor in chain:
         if not callable(processor):
             raise TypeError(f"processors must be callables, got {processor!r}")
-    if trace is not None:  # the span's ids first, so the user's processors see them
-        chain = (trace, *chain)
 
     redactor: Processor | None
     if redact is True:
@@ -488,6 +494,7 @@ def build_pipeline(
         layout=layout,
         sinks=extra,  # type: ignore[arg-type]
         spans=bool(spans),
+        trace=trace,
     )
 
 

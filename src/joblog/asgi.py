@@ -500,7 +500,7 @@ class RequestLoggingMiddleware:
             await self.app(scope, receive, send_watched)
         except Exception as exc:
             if not gone:
-                self._failed(scope, status, start, size, False, exc)
+                self._failed(scope, status, _ms(start), size, False, exc)
             elif status >= 500:
                 self._end(scope, status, _ms(start), size, False, False)
             mark_logged(exc)
@@ -532,6 +532,7 @@ class RequestLoggingMiddleware:
         status = 0  # 0: no response started
         size = 0
         done = False
+        failed_ms = 0.0  # latency of a 5xx response, written when the app returns
         gone = False
         start_headers: Any = ()
 
@@ -555,6 +556,13 @@ class RequestLoggingMiddleware:
             else:
                 return
             done = True
+            if status >= 500:
+                # A server error is written when the app returns: the exception
+                # that usually follows (Starlette's error middleware sends the
+                # 500, then re-raises) makes it one "Request failed" line.
+                nonlocal failed_ms
+                failed_ms = _ms(start)
+                return
             self._end(scope, status, _ms(start), size, True, announced)
 
         # Whatever the app binds stays in this request: the next request
@@ -567,10 +575,10 @@ class RequestLoggingMiddleware:
         except Exception as exc:
             if gone:  # the client went away: what the app raises about it is no failure
                 self._end(scope, status, _ms(start), size, False, announced)
-            elif done:  # the outcome line is written: this is not a second outcome
+            elif done and not failed_ms:  # the outcome line is out: not a second outcome
                 self._after_response(scope, status, exc)
             else:
-                self._failed(scope, status, start, size, announced, exc)
+                self._failed(scope, status, failed_ms or _ms(start), size, announced, exc)
             mark_logged(exc)
             raise
         except BaseException as exc:
@@ -579,6 +587,8 @@ class RequestLoggingMiddleware:
         else:
             if not done:
                 self._end(scope, status, _ms(start), size, False, announced)
+            elif failed_ms:
+                self._end(scope, status, failed_ms, size, True, announced)
         finally:
             if _STRUCTLOG:  # also when the app bound the first key ever
                 _restore_structlog(saved)
@@ -706,7 +716,7 @@ class RequestLoggingMiddleware:
         self,
         scope: Scope,
         status: int,
-        start: float,
+        latency_ms: float,
         size: int,
         announced: bool,
         exc: Exception,
@@ -716,7 +726,7 @@ class RequestLoggingMiddleware:
             "method": scope["method"],
             "path": scope["path"],
             "status": status or 500,
-            "latency_ms": _ms(start),
+            "latency_ms": latency_ms,
             "response_size": size,
         }
         if not announced:

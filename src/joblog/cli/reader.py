@@ -318,14 +318,18 @@ class Prefilter:
     needles: tuple[bytes, ...] | None = None
 
 
-def _joblog_layout(block: bytes) -> bool:
-    """Whether *block* is written in joblog's own layout, judged by its first line.
+def _other_profile(block: bytes) -> bool:
+    """Whether *block* is written in another profile's layout, judged by its first line.
 
-    joblog's lines begin ``{"timestamp":"…","level":"``; a profile's begin
-    otherwise (``@timestamp``, ``time``, or ``status`` after ``timestamp``).
+    ECS lines begin ``{"@timestamp"``, Google Cloud's ``{"time"``, Datadog's
+    have ``"status"`` where joblog's have ``"level"``.
     """
-    start = block.lstrip()[:80]
-    return start.startswith(b'{"timestamp":"') and b'","level":"' in start
+    start = block.lstrip()[:96]
+    if start.startswith((b'{"@timestamp"', b'{"time"')):
+        return True
+    return (
+        start.startswith(b'{"timestamp"') and b'"status":"' in start and b'"level":"' not in start
+    )
 
 
 def _candidates(block: bytes, needles: tuple[bytes, ...]) -> list[bytes]:
@@ -377,7 +381,7 @@ def scan(
     for source in sources:
         for block in read_blocks(source, stdin):
             test, needles = prefilter_test, prefilter_needles
-            if test is not None and not _joblog_layout(block):
+            if test is not None and _other_profile(block):
                 # Lines of another profile (ECS, GCP, Datadog) name and spell
                 # fields otherwise until they are read back: parse them all.
                 test = needles = None
