@@ -69,20 +69,32 @@ def _is_ready(log: Path) -> bool:
     return any(json.loads(line)["message"].endswith("ready.") for line in complete)
 
 
+def _start_redis(binary: str, workdir: Path) -> tuple[subprocess.Popen[bytes], int]:
+    """redis-server on a free port, without persistence; a port taken meanwhile means a retry."""
+    for _attempt in range(3):
+        port = _free_port()
+        proc = subprocess.Popen(  # noqa: S603
+            [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(workdir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            _wait(lambda: _answers(port), proc, "redis-server")  # noqa: B023 - called at once
+        except RuntimeError:
+            _stop(proc)
+            continue
+        return proc, port
+    raise RuntimeError("redis-server did not start")
+
+
 @contextmanager
 def services(workdir: Path) -> Iterator[dict[str, str]]:
     """Redis and a compose worker (its lines in ``workdir/worker.jsonl``); yields the env to use."""
     redis_bin = shutil.which("redis-server")
     if redis_bin is None:
         raise RuntimeError("redis-server is not installed (Debian: apt-get install redis-server)")
-    port = _free_port()
-    redis = subprocess.Popen(  # noqa: S603
-        [redis_bin, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-         "--appendonly", "no", "--dir", str(workdir)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    redis, port = _start_redis(redis_bin, workdir)
     try:
-        _wait(lambda: _answers(port), redis, "redis-server")
         env = {**os.environ, "VIDEO_PIPELINE_BROKER_URL": f"redis://127.0.0.1:{port}/0"}
         env["TMPDIR"] = str(workdir)  # the videos too: nothing is left behind
         # Celery warns a root user in plain text before logging is set up.
