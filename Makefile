@@ -7,7 +7,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-all package lint typecheck pytest docs docs-check bench clean
+.PHONY: demo demo-celery test test-all package lint typecheck pytest docs docs-check bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "joblog needs Python >= 3.10; set PYTHON=python3.x")'
@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python examples/video_pipeline/demo.py
+
+# The demo with the compose stage on a Celery worker: its own redis-server
+# (free port on 127.0.0.1) and worker, stopped afterwards; needs redis-server.
+demo-celery: $(STAMP)
+	$(BIN)/python examples/video_pipeline/celery_demo.py
 
 test: lint typecheck pytest docs-check
 

@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import joblog
 from joblog.render import ConsoleRenderer
+from video_pipeline.adapters import make_adapters
 from video_pipeline.app import create_app
 from video_pipeline.auth import make_token
 from video_pipeline.serving import Server
@@ -130,7 +131,15 @@ def job_trace(events: list[dict[str, Any]], job_id: str) -> list[dict[str, Any]]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     parser.add_argument("--log-file", type=Path, help="also write every server line here (JSON)")
+    parser.add_argument(
+        "--celery",
+        action="store_true",
+        help="compose on a Celery worker (VIDEO_PIPELINE_BROKER_URL)",
+    )
     args = parser.parse_args(argv)
+    adapters = make_adapters
+    if args.celery:  # imported only in this mode: `make demo` needs no broker
+        from video_pipeline.celery_app import make_celery_adapters as adapters
 
     log_file = args.log_file.open("w") if args.log_file else None
     tee = Tee(log_file)
@@ -144,7 +153,7 @@ def main(argv: list[str] | None = None) -> int:
                 time_scale=scale, storage_dir=storage, allow_simulation=True, vendor_url=vendor.url
             )
             with (
-                Server(create_app(settings)) as server,
+                Server(create_app(settings, adapters=adapters)) as server,
                 httpx.Client(base_url=server.url) as client,
             ):
                 jobs = run_scenario(client, settings.jwt_secret)
