@@ -238,6 +238,38 @@ class TestValueRule:
 
         assert "a" * 5000 + f"{R} (100 more characters)" == Redactor().redact("a" * 5100)
 
+    def test_bytes_over_the_limit(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Bytes are cut to MAX_TEXT before decoding; the marker counts the bytes dropped."""
+        monkeypatch.setattr(redact_module, "MAX_TEXT", 5000)
+        data = f"token={GITHUB_PAT} ".encode() + "é ".encode() * 3000
+
+        out = Redactor().redact(data)
+
+        cut = data.rfind(b" ", 0, 5000)  # at a blank, as for text
+        assert out.startswith(f"token={R} é é")
+        assert out.endswith(f"é{R} ({len(data) - cut} more bytes)")
+        assert GITHUB_PAT not in out
+        assert out.count("é") == data[:cut].decode().count("é")
+
+    @given(
+        st.lists(st.sampled_from([b"\\udc", b"\\", b"\xff", b"\x80", b"\xc3", b"a", "é".encode()]))
+    )
+    def test_bytes_shown_as_backslashreplace(self, parts: list[bytes]) -> None:
+        """Bytes are decoded as backslashreplace shows them, whatever their mix."""
+        data = b"".join(parts)
+
+        assert redact_module._decode(data) == data.decode("utf-8", "backslashreplace")
+
+    @pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview])
+    def test_invalid_utf8_over_the_limit(self, monkeypatch: pytest.MonkeyPatch, wrap: Any) -> None:
+        """Escaped invalid bytes grow fourfold: the text is cut again, each cut says how much."""
+        monkeypatch.setattr(redact_module, "MAX_TEXT", 5000)
+        data = b"\xfe" * 6000
+
+        out = Redactor().redact(wrap(data))
+
+        assert out == "\\xfe" * 1250 + f"{R} (15000 more characters){R} (1000 more bytes)"
+
     def test_lower_case_longer_than_text(self) -> None:
         """A character whose lower case is longer ("İ") does not shift the secret span."""
         assert f"İstanbul password={R} ok" == redact_secrets.redact("İstanbul password=x1 ok")

@@ -34,7 +34,7 @@ from functools import partial
 from itertools import filterfalse, islice
 from operator import itemgetter
 from types import MappingProxyType
-from typing import Any, Final
+from typing import Any, AnyStr, Final
 
 from ahocorasick_rs import AhoCorasick
 
@@ -886,9 +886,15 @@ class Redactor:
         return self._text(text)
 
     def _bytes(self, value: bytes | bytearray | memoryview) -> Any:
-        text = bytes(value).decode("utf-8", "backslashreplace")
-        new = self._text(text)
-        return value if new is text else new
+        data = bytes(value)
+        if len(data) <= MAX_TEXT:
+            text = _decode(data)
+            new = self._text(text)
+            return value if new is text else new
+        # Cut before decoding: all but the first MAX_TEXT bytes are dropped anyway.
+        end = _cut_at(data, b" ", b"\n")
+        text = _decode(data[:end])
+        return self._text(text) + f"{self._replacement} ({len(data) - end} more bytes)"
 
     def _exhausted(self, walk: _Walk) -> bool:
         walk.budget -= 1
@@ -1073,11 +1079,7 @@ class Redactor:
         """Replace every secret span in *text*; returns *text* itself when there is none."""
         cut = ""
         if len(text) > MAX_TEXT:
-            # Cut at a blank if there is one near the limit, so no token is
-            # cut in two (its first part could be too short to recognize).
-            window = MAX_TEXT - 4096
-            end = max(text.rfind(" ", window, MAX_TEXT), text.rfind("\n", window, MAX_TEXT))
-            end = end if end > window else MAX_TEXT
+            end = _cut_at(text, " ", "\n")
             cut = f"{self._replacement} ({len(text) - end} more characters)"
             text = text[:end]
         low = _lower(text)
@@ -1278,6 +1280,40 @@ def _key_text(key: object) -> str:
         return str(key)
     except Exception:
         return safe_repr(key)
+
+
+#: Bytes that are not UTF-8, as surrogateescape decodes them -> as backslashreplace shows them.
+_ESCAPES: Final = {0xDC80 + i: f"\\x{0x80 + i:02x}" for i in range(128)}
+
+
+def _decode(data: bytes) -> str:
+    """
+    *data* as ``data.decode("utf-8", "backslashreplace")`` shows it, fast.
+
+    That error handler runs once per invalid byte (a megabyte of binary
+    takes a quarter of a second).  surrogateescape and the encoder's
+    backslashreplace run in C: a byte 0xff becomes the surrogate U+DCFF,
+    written ``\\udcff``, rewritten ``\\xff``.
+    """
+    try:
+        return data.decode()
+    except UnicodeDecodeError:
+        pass
+    if b"\\udc" in data:  # text of that form would be rewritten too
+        return data.decode("utf-8", "surrogateescape").translate(_ESCAPES)
+    escaped = data.decode("utf-8", "surrogateescape").encode("utf-8", "backslashreplace")
+    return escaped.replace(b"\\udc", b"\\x").decode()
+
+
+def _cut_at(data: AnyStr, blank: AnyStr, newline: AnyStr) -> int:
+    """
+    Where to cut *data*, longer than MAX_TEXT: at a blank near the limit if
+    there is one, so no token is cut in two (its first part could be too
+    short to recognize), else at the limit.
+    """
+    window = MAX_TEXT - 4096
+    end = max(data.rfind(blank, window, MAX_TEXT), data.rfind(newline, window, MAX_TEXT))
+    return end if end > window else MAX_TEXT
 
 
 def _put(out: dict[Any, Any], key: Any, value: Any) -> None:
