@@ -198,14 +198,14 @@ RATIOS = [
         "(c) joblog, skipped GET /health",
         "bare /health",
         None,
-        1.2,
+        1.1,
     ),
     (
         "(c') / bare skipped polling template",
         "(c') joblog, skipped GET /api/v1/jobs/{job_id}",
         "bare /api/v1/jobs/42",
         None,
-        1.2,
+        1.1,
     ),
 ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -85,6 +86,8 @@ class TestRequestIds:
 
         ids = [r.headers["x-request-id"] for r in (first, second)]
         assert all(HEX_ID.match(i) for i in ids)
+        assert [4, 4] == [uuid.UUID(hex=i).version for i in ids]
+        assert [uuid.RFC_4122] * 2 == [uuid.UUID(hex=i).variant for i in ids]
         assert ids[0] != ids[1]
         assert {ids[0]} == {e["request_id"] for e in ours(out)[:5]}
 
@@ -114,6 +117,23 @@ class TestRequestIds:
             response = await c.get("/own", headers={"X-Request-ID": "req-1"})
 
         assert ["set-by-the-app"] == response.headers.get_list("x-request-id")
+
+    async def test_a_response_sent_twice_gets_each_requests_id(self, out: Output) -> None:
+        """The app's headers list is copied, not extended: a reused response stays clean."""
+        cached = PlainTextResponse("ok")
+
+        async def reused(request: Request) -> Response:
+            return cached
+
+        app = Starlette(routes=[Route("/cached", reused)])
+        app.add_middleware(RequestLoggingMiddleware)
+        async with client(app) as c:
+            first = await c.get("/cached", headers={"X-Request-ID": "req-1"})
+            second = await c.get("/cached", headers={"X-Request-ID": "req-2"})
+
+        assert ["req-1"] == first.headers.get_list("x-request-id")
+        assert ["req-2"] == second.headers.get_list("x-request-id")
+        assert b"x-request-id" not in {name for name, _ in cached.raw_headers}
 
     async def test_other_header_name_and_off(self, out: Output) -> None:
         """`request_id_header` names the header; None turns request ids off."""
@@ -202,6 +222,28 @@ class TestJobIds:
         assert job_id == response.headers["x-job-id"]
         (completed,) = [e for e in ours(out) if e["message"] == "Request completed"]
         assert job_id == completed["job_id"]
+
+    @pytest.mark.parametrize("skip", [[], ["GET /crash"]])
+    async def test_a_failed_request_reports_its_job(self, out: Output, skip: list[str]) -> None:
+        """Request failed names the job the request started, skipped or not."""
+
+        async def crash(request: Request) -> Response:
+            with joblog.bind_job() as job_id:
+                log.info("Starting")
+            raise RuntimeError(f"Kling returned 502 for {job_id}")
+
+        log = joblog.get_logger("app")
+        app = Starlette(routes=[Route("/crash", crash)])
+        app.add_middleware(RequestLoggingMiddleware, skip=skip)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            response = await c.get("/crash")
+
+        assert 500 == response.status_code
+        (starting,) = [e for e in ours(out) if e["message"] == "Starting"]
+        (failed,) = [e for e in ours(out) if e["message"] == "Request failed"]
+        assert starting["job_id"] == failed["job_id"]
+        assert failed["job_id"] in failed["error_message"]
 
     async def test_a_job_started_in_a_spawned_task(self, out: Output) -> None:
         """A job entered in a task the request spawned is the request's job too."""
