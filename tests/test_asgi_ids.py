@@ -171,6 +171,50 @@ class TestRequestIds:
         (failed,) = [e for e in ours(out) if e["message"] == "Request failed"]
         assert "req-500" == failed["request_id"]
 
+    @pytest.mark.parametrize("state", [None, {"ready": True}])
+    async def test_a_500_handler_reads_it_from_request_state(
+        self, out: Output, state: dict[str, Any] | None
+    ) -> None:
+        """Added with add_middleware, the app's own 500 handler can send the id back."""
+
+        async def crash(request: Request) -> Response:
+            raise RuntimeError("Kling returned 502")
+
+        async def server_error(request: Request, exc: Exception) -> Response:
+            request_id = request.state.request_id
+            return PlainTextResponse("failed", 500, headers={"X-Request-ID": request_id})
+
+        app = Starlette(routes=[Route("/crash", crash)], exception_handlers={500: server_error})
+        app.add_middleware(RequestLoggingMiddleware)
+
+        async def with_state(scope: Any, receive: Any, send: Any) -> None:
+            if state is not None:  # a server with lifespan state copies it into each scope
+                scope["state"] = dict(state)
+            await app(scope, receive, send)
+
+        transport = httpx.ASGITransport(app=with_state, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            response = await c.get("/crash", headers={"X-Request-ID": "req-500"})
+
+        assert (500, "req-500") == (response.status_code, response.headers["x-request-id"])
+        (failed,) = [e for e in ours(out) if e["message"] == "Request failed"]
+        assert "req-500" == failed["request_id"]
+
+    async def test_without_a_500_handler_the_500_has_no_header(self, out: Output) -> None:
+        """Added with add_middleware and no handler, Starlette's plain 500 lacks the header."""
+
+        async def crash(request: Request) -> Response:
+            raise RuntimeError("Kling returned 502")
+
+        app = Starlette(routes=[Route("/crash", crash)])
+        app.add_middleware(RequestLoggingMiddleware)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            response = await c.get("/crash", headers={"X-Request-ID": "req-500"})
+
+        assert 500 == response.status_code
+        assert "x-request-id" not in response.headers
+
     async def test_nothing_stays_bound_after_the_request(self, out: Output) -> None:
         """The request id is the request's: unbound once it is handled."""
         async with client(starlette_app()) as c:

@@ -446,6 +446,18 @@ class RequestLoggingMiddleware:
                 await self._skipped(scope, receive, send, request_id, slot)
             else:
                 await self._logged(scope, receive, send, request_id, slot)
+        except Exception:
+            # Starlette's ServerErrorMiddleware, outside this middleware when it
+            # was added with add_middleware(), answers with a send of its own:
+            # the id header cannot reach that 500.  Its handler for 500 (or
+            # Exception) reads the id from request.state to send it.
+            if request_id is not None:
+                state = scope.get("state")
+                if isinstance(state, dict):
+                    state["request_id"] = request_id
+                elif state is None:
+                    scope["state"] = {"request_id": request_id}
+            raise
         finally:
             _job_slot_reset(slot_token)
             _fields_reset(token)
