@@ -215,6 +215,47 @@ class TestRequestIds:
         assert 500 == response.status_code
         assert "x-request-id" not in response.headers
 
+    @pytest.mark.parametrize(
+        ("options", "state", "expected"),
+        [
+            ({"request_id_header": None}, {"ready": True}, {"ready": True}),
+            ({}, ("not", "a", "dict"), ("not", "a", "dict")),
+        ],
+    )
+    async def test_request_state_is_left_alone(
+        self, out: Output, options: dict[str, Any], state: Any, expected: Any
+    ) -> None:
+        """Without a request id, or with a state that is no dict, the state is not touched."""
+
+        async def crash(request: Request) -> Response:
+            raise RuntimeError("Kling returned 502")
+
+        inner = RequestLoggingMiddleware(Starlette(routes=[Route("/crash", crash)]), **options)
+        seen: list[Any] = []
+
+        async def with_state(scope: Any, receive: Any, send: Any) -> None:
+            scope["state"] = state
+            try:
+                await inner(scope, receive, send)
+            finally:
+                seen.append(scope["state"])
+
+        transport = httpx.ASGITransport(app=with_state, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            response = await c.get("/crash", headers={"X-Request-ID": "req-500"})
+
+        assert 500 == response.status_code
+        assert [expected] == seen
+
+    async def test_skipped_with_ids_off(self, out: Output) -> None:
+        """Both headers off, a skipped request sends neither and logs nothing."""
+        app = starlette_app(skip=["GET /generate"], request_id_header=None, job_id_header=None)
+        async with client(app) as c:
+            response = await c.get("/generate", headers={"X-Request-ID": "req-1"})
+
+        assert {"x-request-id", "x-job-id"}.isdisjoint(response.headers)
+        assert [None] * 3 == [e.get("request_id") for e in ours(out)]
+
     async def test_nothing_stays_bound_after_the_request(self, out: Output) -> None:
         """The request id is the request's: unbound once it is handled."""
         async with client(starlette_app()) as c:
@@ -288,6 +329,22 @@ class TestJobIds:
         (failed,) = [e for e in ours(out) if e["message"] == "Request failed"]
         assert starting["job_id"] == failed["job_id"]
         assert failed["job_id"] in failed["error_message"]
+
+    async def test_the_apps_own_job_header_is_kept(self, out: Output) -> None:
+        """A response that already names a job in X-Job-ID is sent as the app made it."""
+
+        async def generate(request: Request) -> Response:
+            with joblog.bind_job():
+                pass
+            return PlainTextResponse("ok", headers={"X-Job-ID": "set-by-the-app"})
+
+        app = Starlette(routes=[Route("/generate", generate)])
+        app.add_middleware(RequestLoggingMiddleware)
+        async with client(app) as c:
+            response = await c.get("/generate")
+
+        assert ["set-by-the-app"] == response.headers.get_list("x-job-id")
+        assert 1 == len(response.headers.get_list("x-request-id"))
 
     async def test_a_job_started_in_a_spawned_task(self, out: Output) -> None:
         """A job entered in a task the request spawned is the request's job too."""
