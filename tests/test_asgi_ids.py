@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -85,6 +86,8 @@ class TestRequestIds:
 
         ids = [r.headers["x-request-id"] for r in (first, second)]
         assert all(HEX_ID.match(i) for i in ids)
+        assert [4, 4] == [uuid.UUID(hex=i).version for i in ids]
+        assert [uuid.RFC_4122] * 2 == [uuid.UUID(hex=i).variant for i in ids]
         assert ids[0] != ids[1]
         assert {ids[0]} == {e["request_id"] for e in ours(out)[:5]}
 
@@ -114,6 +117,23 @@ class TestRequestIds:
             response = await c.get("/own", headers={"X-Request-ID": "req-1"})
 
         assert ["set-by-the-app"] == response.headers.get_list("x-request-id")
+
+    async def test_a_response_sent_twice_gets_each_requests_id(self, out: Output) -> None:
+        """The app's headers list is copied, not extended: a reused response stays clean."""
+        cached = PlainTextResponse("ok")
+
+        async def reused(request: Request) -> Response:
+            return cached
+
+        app = Starlette(routes=[Route("/cached", reused)])
+        app.add_middleware(RequestLoggingMiddleware)
+        async with client(app) as c:
+            first = await c.get("/cached", headers={"X-Request-ID": "req-1"})
+            second = await c.get("/cached", headers={"X-Request-ID": "req-2"})
+
+        assert ["req-1"] == first.headers.get_list("x-request-id")
+        assert ["req-2"] == second.headers.get_list("x-request-id")
+        assert b"x-request-id" not in {name for name, _ in cached.raw_headers}
 
     async def test_other_header_name_and_off(self, out: Output) -> None:
         """`request_id_header` names the header; None turns request ids off."""
@@ -150,6 +170,91 @@ class TestRequestIds:
         assert (500, "req-500") == (response.status_code, response.headers["x-request-id"])
         (failed,) = [e for e in ours(out) if e["message"] == "Request failed"]
         assert "req-500" == failed["request_id"]
+
+    @pytest.mark.parametrize("state", [None, {"ready": True}])
+    async def test_a_500_handler_reads_it_from_request_state(
+        self, out: Output, state: dict[str, Any] | None
+    ) -> None:
+        """Added with add_middleware, the app's own 500 handler can send the id back."""
+
+        async def crash(request: Request) -> Response:
+            raise RuntimeError("Kling returned 502")
+
+        async def server_error(request: Request, exc: Exception) -> Response:
+            request_id = request.state.request_id
+            return PlainTextResponse("failed", 500, headers={"X-Request-ID": request_id})
+
+        app = Starlette(routes=[Route("/crash", crash)], exception_handlers={500: server_error})
+        app.add_middleware(RequestLoggingMiddleware)
+
+        async def with_state(scope: Any, receive: Any, send: Any) -> None:
+            if state is not None:  # a server with lifespan state copies it into each scope
+                scope["state"] = dict(state)
+            await app(scope, receive, send)
+
+        transport = httpx.ASGITransport(app=with_state, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            response = await c.get("/crash", headers={"X-Request-ID": "req-500"})
+
+        assert (500, "req-500") == (response.status_code, response.headers["x-request-id"])
+        (failed,) = [e for e in ours(out) if e["message"] == "Request failed"]
+        assert "req-500" == failed["request_id"]
+
+    async def test_without_a_500_handler_the_500_has_no_header(self, out: Output) -> None:
+        """Added with add_middleware and no handler, Starlette's plain 500 lacks the header."""
+
+        async def crash(request: Request) -> Response:
+            raise RuntimeError("Kling returned 502")
+
+        app = Starlette(routes=[Route("/crash", crash)])
+        app.add_middleware(RequestLoggingMiddleware)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            response = await c.get("/crash", headers={"X-Request-ID": "req-500"})
+
+        assert 500 == response.status_code
+        assert "x-request-id" not in response.headers
+
+    @pytest.mark.parametrize(
+        ("options", "state", "expected"),
+        [
+            ({"request_id_header": None}, {"ready": True}, {"ready": True}),
+            ({}, ("not", "a", "dict"), ("not", "a", "dict")),
+        ],
+    )
+    async def test_request_state_is_left_alone(
+        self, out: Output, options: dict[str, Any], state: Any, expected: Any
+    ) -> None:
+        """Without a request id, or with a state that is no dict, the state is not touched."""
+
+        async def crash(request: Request) -> Response:
+            raise RuntimeError("Kling returned 502")
+
+        inner = RequestLoggingMiddleware(Starlette(routes=[Route("/crash", crash)]), **options)
+        seen: list[Any] = []
+
+        async def with_state(scope: Any, receive: Any, send: Any) -> None:
+            scope["state"] = state
+            try:
+                await inner(scope, receive, send)
+            finally:
+                seen.append(scope["state"])
+
+        transport = httpx.ASGITransport(app=with_state, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            response = await c.get("/crash", headers={"X-Request-ID": "req-500"})
+
+        assert 500 == response.status_code
+        assert [expected] == seen
+
+    async def test_skipped_with_ids_off(self, out: Output) -> None:
+        """Both headers off, a skipped request sends neither and logs nothing."""
+        app = starlette_app(skip=["GET /generate"], request_id_header=None, job_id_header=None)
+        async with client(app) as c:
+            response = await c.get("/generate", headers={"X-Request-ID": "req-1"})
+
+        assert {"x-request-id", "x-job-id"}.isdisjoint(response.headers)
+        assert [None] * 3 == [e.get("request_id") for e in ours(out)]
 
     async def test_nothing_stays_bound_after_the_request(self, out: Output) -> None:
         """The request id is the request's: unbound once it is handled."""
@@ -202,6 +307,44 @@ class TestJobIds:
         assert job_id == response.headers["x-job-id"]
         (completed,) = [e for e in ours(out) if e["message"] == "Request completed"]
         assert job_id == completed["job_id"]
+
+    @pytest.mark.parametrize("skip", [[], ["GET /crash"]])
+    async def test_a_failed_request_reports_its_job(self, out: Output, skip: list[str]) -> None:
+        """Request failed names the job the request started, skipped or not."""
+
+        async def crash(request: Request) -> Response:
+            with joblog.bind_job() as job_id:
+                log.info("Starting")
+            raise RuntimeError(f"Kling returned 502 for {job_id}")
+
+        log = joblog.get_logger("app")
+        app = Starlette(routes=[Route("/crash", crash)])
+        app.add_middleware(RequestLoggingMiddleware, skip=skip)
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://api") as c:
+            response = await c.get("/crash")
+
+        assert 500 == response.status_code
+        (starting,) = [e for e in ours(out) if e["message"] == "Starting"]
+        (failed,) = [e for e in ours(out) if e["message"] == "Request failed"]
+        assert starting["job_id"] == failed["job_id"]
+        assert failed["job_id"] in failed["error_message"]
+
+    async def test_the_apps_own_job_header_is_kept(self, out: Output) -> None:
+        """A response that already names a job in X-Job-ID is sent as the app made it."""
+
+        async def generate(request: Request) -> Response:
+            with joblog.bind_job():
+                pass
+            return PlainTextResponse("ok", headers={"X-Job-ID": "set-by-the-app"})
+
+        app = Starlette(routes=[Route("/generate", generate)])
+        app.add_middleware(RequestLoggingMiddleware)
+        async with client(app) as c:
+            response = await c.get("/generate")
+
+        assert ["set-by-the-app"] == response.headers.get_list("x-job-id")
+        assert 1 == len(response.headers.get_list("x-request-id"))
 
     async def test_a_job_started_in_a_spawned_task(self, out: Output) -> None:
         """A job entered in a task the request spawned is the request's job too."""
