@@ -24,6 +24,7 @@ import structlog
 
 from . import _schema
 from ._fit import DEFAULT_MAX_LINE_BYTES, MIN_MAX_LINE_BYTES, fit_line
+from ._fork import call_in_child
 from ._schema import LEVELS, parse_level
 from .context import get_fields
 from .redact import Redactor, redact_secrets
@@ -105,7 +106,7 @@ class Pipeline:
         self.binary = binary
         self.writer = LineWriter(stream, binary=binary)
         self._json_bytes = renderer is dumps and self.writer.direct
-        self.lock = threading.Lock()
+        call_in_child(_renew_configure_lock)
 
     def process(
         self, event: MutableMapping[str, Any], method_name: str, logger: Any
@@ -238,9 +239,16 @@ captures: list[list[MutableMapping[str, Any]]] = []
 # its level methods); 0 means "not configured": every method enabled.
 _install_hooks: list[Callable[[int], None]] = []
 _configure_lock = threading.RLock()
+
 # Levels of the loggers configure(silence=...) changed, to put back on reconfigure/reset.
 _silenced: dict[str, int] = {}
 _reported = False
+
+
+def _renew_configure_lock() -> None:
+    # A child forked while another thread was inside configure() must be able to configure.
+    global _configure_lock
+    _configure_lock = threading.RLock()
 
 
 def failure_event(

@@ -23,13 +23,15 @@ from collections.abc import Awaitable, Callable, Mapping
 from types import MappingProxyType, TracebackType
 from typing import Any, Final, ParamSpec, TypeVar, cast
 
+from . import _schema
+
 __all__ = ["bind", "bind_job", "carry_context", "current_job_id", "new_job_id"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 #: The schema's own keys. A field named like one is kept as ``fields.<name>``.
-SCHEMA_KEYS: Final = frozenset({"timestamp", "level", "message", "logger"})
+SCHEMA_KEYS: Final = _schema.SCHEMA_KEYS
 
 MAX_JOB_ID_LENGTH: Final = 128
 

@@ -24,6 +24,8 @@ from typing import Any, Final
 
 import orjson
 
+from . import _schema
+
 __all__ = ["ConsoleRenderer", "JSONRenderer", "dumps", "format_timestamp", "to_jsonable"]
 
 #: Containers deeper than this are cut with a marker by the slow path.
@@ -409,12 +411,12 @@ class ConsoleRenderer:
             return self._render(to_jsonable(event))
 
     def _render(self, event: Mapping[str, Any]) -> str:
-        level = str(event.get("level", ""))
-        message = _message_text(safe_str(event.get("message", "")))
+        level = str(event.get(_schema.LEVEL, ""))
+        message = _message_text(safe_str(event.get(_schema.MESSAGE, "")))
         parts: list[str] = []
         colors = self._colors
         if self._timestamps:
-            stamp = str(event.get("timestamp", ""))
+            stamp = str(event.get(_schema.TIMESTAMP, ""))
             clock = escape_text(stamp[11:23] if len(stamp) >= 23 else stamp)
             parts.append(f"{_DIM}{clock}{_RESET}" if colors else clock)
         label = _LABELS.get(level) or escape_text(level.upper()).ljust(5)
@@ -426,7 +428,7 @@ class ConsoleRenderer:
         parts.append(label)
         parts.append(message)
         for key, value in event.items():
-            if key in ("timestamp", "level", "message", "logger"):
+            if key in _schema.SCHEMA_KEYS:
                 continue
             name = key if key.__class__ is str and _BARE_KEY.fullmatch(key) else _quoted(key)
             text = self._value(value)

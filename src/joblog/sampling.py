@@ -55,10 +55,8 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from types import TracebackType
 from typing import Any, Final
 
-import structlog.contextvars
-
-from . import _config
-from ._events import _REGISTRY
+from . import _config, _interop
+from ._fork import renew_in_child
 from ._logger import LEVEL_METHODS, BoundLogger, _emit, _nop
 from .context import _fields
 from .render import safe_repr, safe_str
@@ -75,7 +73,7 @@ __all__ = [
 #: The default cap on the number of keys one sampler remembers.
 DEFAULT_MAX_KEYS: Final = 10_000
 
-_MISSING: Final = object()
+_MISSING: Final = _interop.MISSING
 # Key values of these types are hashable as they are; others are checked.
 _PLAIN: Final = frozenset({str, int, float, bool, type(None)})
 _get_bound = _fields.get
@@ -146,9 +144,14 @@ class _Sampler:
         self.clock = clock
         self.max_keys = max_keys
         self.lock = threading.Lock()
+        renew_in_child(self)
         # Keys, least recently used first.
         self.states: OrderedDict[Hashable, _KeyState] = OrderedDict()
         self.evicted: list[tuple[_Pending, int]] = []
+
+    def _after_fork(self) -> None:
+        # A thread of the parent may have held the lock mid-update.
+        self.lock = threading.Lock()
 
     def evict(self) -> None:
         """
@@ -407,7 +410,7 @@ class SampledLogger:
             return bound[name]
         value = _get_bound().get(name, _MISSING)
         if value is _MISSING:
-            value = _structlog_value(name)
+            value = _interop.value(name)
         return value
 
     def _deliver(
@@ -455,17 +458,6 @@ def _hashable(value: Any) -> Hashable:
     except Exception:
         return (type(value).__qualname__, safe_repr(value))
     return value  # type: ignore[no-any-return]
-
-
-def _structlog_value(name: str) -> Any:
-    """A field bound with ``structlog.contextvars``, or ``_MISSING``."""
-    if _REGISTRY is None:  # pragma: no cover - a structlog without the registry
-        return structlog.contextvars.get_contextvars().get(name, _MISSING)
-    var = _REGISTRY.get("structlog_" + name)
-    if var is None:
-        return _MISSING
-    value = var.get()
-    return _MISSING if value is Ellipsis else value
 
 
 def _bound_fields(logger: Any, parent: Mapping[str, Any], fields: Mapping[str, Any]) -> Any:

@@ -29,6 +29,8 @@ import threading
 import time
 from typing import IO, Any, Final, Protocol
 
+from ._fork import renew_in_child
+
 __all__ = ["LineWriter", "Sink"]
 
 try:  # POSIX only; Windows keeps the in-process lock.
@@ -83,17 +85,22 @@ class LineWriter:
         binary: whether *stream* takes bytes (used without a descriptor).
     """
 
-    __slots__ = ("_binary", "_fd", "_lock", "_locking", "_stream")
+    __slots__ = ("__weakref__", "_binary", "_fd", "_lock", "_locking", "_stream")
 
     def __init__(self, stream: IO[Any], *, binary: bool) -> None:
         self._stream = stream
         self._binary = binary
         self._lock = threading.Lock()
+        renew_in_child(self)
         self._fd = _descriptor(stream)
         self._locking = False
         if self._fd is not None and fcntl is not None:
             mode = os.fstat(self._fd).st_mode
             self._locking = stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+    def _after_fork(self) -> None:
+        # A thread of the parent may have held the lock mid-write.
+        self._lock = threading.Lock()
 
     @property
     def direct(self) -> bool:

@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, Final
 
+from .. import _schema
 from ..render import ConsoleRenderer, format_timestamp
 from .common import expand_tracebacks
 from .errors import CLIError
@@ -31,11 +32,11 @@ from .values import parse_time
 __all__ = ["PrettyPrinter", "follow", "normalize", "run_pretty"]
 
 _ALIASES: Final = (
-    ("message", ("msg", "event")),
-    ("level", ("levelname", "severity", "lvl")),
-    ("timestamp", ("time", "ts", "@timestamp")),
+    (_schema.MESSAGE, ("msg", "event")),
+    (_schema.LEVEL, ("levelname", "severity", "lvl")),
+    (_schema.TIMESTAMP, ("time", "ts", "@timestamp")),
 )
-_LEVELS: Final = {"warn": "warning", "fatal": "critical", "crit": "critical", "err": "error"}
+_LEVELS: Final = _schema.LEVEL_ALIASES
 # Control characters but the tab, DEL, C1 controls, and U+2028/U+2029.
 _UNSAFE: Final = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f\u2028\u2029]")
 _BLOCK: Final = 1 << 16
@@ -65,15 +66,15 @@ def normalize(event: Mapping[str, Any]) -> dict[str, Any]:
             if alias in out:
                 out[key] = out.pop(alias)
                 break
-    level = out.get("level")
+    level = out.get(_schema.LEVEL)
     if isinstance(level, str):
         lowered = level.lower()
-        out["level"] = _LEVELS.get(lowered, lowered)
-    stamp = out.get("timestamp")
+        out[_schema.LEVEL] = _LEVELS.get(lowered, lowered)
+    stamp = out.get(_schema.TIMESTAMP)
     if stamp is not None and not isinstance(stamp, str):
         when = parse_time(stamp)
         if when is not None:
-            out["timestamp"] = format_timestamp(when / 1000)
+            out[_schema.TIMESTAMP] = format_timestamp(when / 1000)
     return out
 
 
@@ -106,7 +107,7 @@ class PrettyPrinter:
                 block = ""
                 if self._tracebacks:
                     normalized, block = expand_tracebacks(normalized)
-                if isinstance(normalized.get("timestamp"), str):
+                if isinstance(normalized.get(_schema.TIMESTAMP), str):
                     return self._timed(normalized) + block
                 return _BLANK_CLOCK + self._untimed(normalized) + block
         return _UNSAFE.sub(_escape, line.decode("utf-8", "backslashreplace")) + "\n"
@@ -125,7 +126,7 @@ def _timed(lines: Iterable[bytes]) -> Iterator[tuple[float, bytes]]:
         body = line.strip()
         event = parse_object(body) if body[:1] == b"{" else None
         if event is not None:
-            when = parse_time(normalize(event).get("timestamp"))
+            when = parse_time(normalize(event).get(_schema.TIMESTAMP))
             if when is not None:
                 last = when
         yield last, line
