@@ -118,6 +118,29 @@ def test_importing_imports_no_submodule() -> None:
     assert ("[] False False\nTrue True\n", "") == (result.stdout, result.stderr)
 
 
+def test_submodules_are_attributes_after_a_bare_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """joblog.context (any submodule) is reachable after `import joblog` alone."""
+    import joblog.context
+
+    monkeypatch.delattr(joblog, "context")
+
+    assert joblog.context is sys.modules["joblog.context"]
+    with pytest.raises(AttributeError, match="no attribute 'no_such_module'"):
+        _ = joblog.no_such_module
+
+
+def test_a_submodule_missing_its_dependency_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """joblog.httpx without httpx installed raises ModuleNotFoundError naming httpx."""
+    monkeypatch.delattr(joblog, "httpx", raising=False)
+    monkeypatch.delitem(sys.modules, "joblog.httpx", raising=False)
+    monkeypatch.setitem(sys.modules, "httpx", None)
+
+    with pytest.raises(ModuleNotFoundError) as caught:
+        _ = joblog.httpx
+
+    assert "httpx" == caught.value.name
+
+
 def test_lazy_names_are_the_modules_objects() -> None:
     """Each public name is its module's object (submodules are the modules), star-import too."""
     import importlib

@@ -101,6 +101,14 @@ def __getattr__(name: str) -> Any:
         from importlib.metadata import version
 
         return version("joblog")
+    if not name.startswith("__"):
+        # A submodule (joblog.context, joblog.redact…), as when every module was
+        # imported eagerly: code written against that keeps working.
+        try:
+            return importlib.import_module(f"{__name__}.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{name}":
+                raise  # the submodule exists but needs what is not installed
     raise AttributeError(f"module 'joblog' has no attribute {name!r}")
 
 
