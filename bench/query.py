@@ -21,8 +21,11 @@ Work (joblog / the baseline):
                       DuckDB: SELECT job_id, elapsed_ms … ORDER BY elapsed_ms DESC LIMIT 10
 
 Targets: the filter at least 5x faster than jq, the count 3x; the stats and
-the sort within 2x DuckDB's time (DuckDB/joblog at least 0.5).
-Needs jq (``apt-get install -y jq``) and DuckDB (``pip install duckdb``).
+the sort within 2x DuckDB's time (DuckDB/joblog at least 0.5).  Each
+process's peak resident memory is reported too (with GNU time), and joblog's
+again on a log twice as long: streaming keeps it flat.
+Needs jq (``apt-get install -y jq``), DuckDB (``pip install duckdb``) and, for
+the memory figures, GNU time (``apt-get install -y time``).
 """
 
 from __future__ import annotations

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from collections.abc import Mapping, Sequence
@@ -60,7 +59,11 @@ def write_records(
     terminal = isatty(sys.stdout)
     kind = kind or ("table" if terminal else "jsonl")
     # On a terminal the table fits its width; anywhere else cells stay whole.
-    width = shutil.get_terminal_size().columns if terminal else None
+    width = None
+    if terminal:
+        import shutil  # only here: it imports bz2 and lzma, a few ms of every start
+
+        width = shutil.get_terminal_size().columns
     write_text(sys.stdout, format_rows(kind, columns, records, width=width))
     sys.stdout.flush()
 
