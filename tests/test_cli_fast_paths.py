@@ -172,14 +172,32 @@ def test_whole_block_parsing_equals_the_line_loop(lines: list[str]) -> None:
     assert (loop_stats.parsed, loop_stats.not_json) == (fast_stats.parsed, fast_stats.not_json)
 
 
-def test_whole_block_parsing_counts_values_that_are_not_objects() -> None:
-    """A block orjson reads whole may hold JSON values that are no objects: counted, empty."""
+def test_whole_block_parsing_leaves_values_that_are_not_objects_to_the_loop() -> None:
+    """JSON values that are no objects are the loop's to judge: counted, empty."""
     stats = ScanStats()
-    events = [event for batch in scan_events([SOURCE], io.BytesIO(b'{"a":1}\n[2]\n3\n'), stats)
-              for event in batch]  # fmt: skip
+    batches = list(scan_events([SOURCE], io.BytesIO(b'{"a":1}\n[2]\n3\n'), stats))
 
-    assert [{"a": 1}, {}, {}] == events
+    assert [[{"a": 1}, {}, {}]] == batches
     assert (3, 2) == (stats.parsed, stats.not_json)
+
+
+def test_both_parsings_ask_to_event(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An object to_event turns down is no event, whichever way its block is parsed."""
+    from joblog.cli import reader
+
+    def no_drops(value: Any) -> dict[str, Any] | None:
+        return None if type(value) is not dict or "drop" in value else value
+
+    monkeypatch.setattr(reader, "to_event", no_drops)
+    data = b'{"a":1}\n{"drop":1}\n'
+    for crlf in (False, True):  # a carriage return sends the block through the loop
+        stats = ScanStats()
+        rows = list(
+            scan([SOURCE], io.BytesIO(data.replace(b"\n", b"\r\n") if crlf else data), stats)
+        )
+
+        assert [{"a": 1}, {}] == [row.data for row in rows]
+        assert (2, 1) == (stats.parsed, stats.not_json)
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -393,16 +393,19 @@ def _parse_whole(lines: list[bytes], stats: ScanStats) -> list[dict[str, Any]] |
     """
     The events of *lines* parsed in one go, or ``None`` when one needs a closer look.
 
-    In the usual block every line is JSON that orjson reads: parsing them
-    all in one comprehension gives what the line-by-line loop of
-    :func:`_parse_block` gives (orjson skips the whitespace around a value,
-    and a JSON value that is no object is not an event either), much faster.
-    A blank line, or one orjson refuses, sends the block through the loop.
+    In the usual block every line is a JSON object that orjson reads:
+    parsing them all in one comprehension gives what the line-by-line loop
+    of :func:`_parse_block` gives (orjson skips the whitespace around a
+    value, as the loop strips it), much faster.  A blank line, one orjson
+    refuses, or a JSON value that is no object sends the block through the
+    loop, which decides what such lines are.
     """
     loads = orjson.loads
     try:
         parsed = [loads(line) for line in lines]
     except orjson.JSONDecodeError:
+        return None
+    if parsed and set(map(type, parsed)) != {dict}:
         return None
     events: list[Any] = list(map(to_event, parsed))
     not_json = events.count(None)
