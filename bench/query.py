@@ -21,13 +21,17 @@ Work (joblog / the baseline):
                       DuckDB: SELECT job_id, elapsed_ms … ORDER BY elapsed_ms DESC LIMIT 10
 
 Targets: the filter at least 5x faster than jq, the count 3x; the stats and
-the sort within 2x DuckDB's time (DuckDB/joblog at least 0.5).
-Needs jq (``apt-get install -y jq``) and DuckDB (``pip install duckdb``).
+the sort within 2x DuckDB's time (DuckDB/joblog at least 0.5).  Each
+process's peak resident memory is reported too (with GNU time), and joblog's
+again on a log twice as long: streaming keeps it flat.
+Needs jq (``apt-get install -y jq``), DuckDB (``pip install duckdb``) and, for
+the memory figures, GNU time (``apt-get install -y time``).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import random
@@ -40,6 +44,8 @@ import time
 from collections.abc import Iterator
 
 import orjson
+
+import joblog
 
 STAGES = (
     ("script", "Generating script with GPT-4o", "Script generated successfully"),
@@ -175,10 +181,21 @@ def generate(path: str, size_mb: float, seed: int = 7) -> str:
     return middle_job
 
 
-def run(command: list[str]) -> tuple[float, bytes]:
+#: GNU time, which reports a command's own peak resident memory (``%M``, KiB).
+#: ``os.wait4`` cannot: a child's peak counts the pages of this process it was forked from.
+GNU_TIME = shutil.which("time")
+
+
+def run(command: list[str]) -> tuple[float, bytes, float | None]:
+    """Run *command*: its wall time (s), its output and its peak resident memory (MB)."""
+    measured = [GNU_TIME, "-f", "%M", *command] if GNU_TIME else command
     started = time.perf_counter()
-    result = subprocess.run(command, capture_output=True, check=True)
-    return time.perf_counter() - started, result.stdout
+    result = subprocess.run(measured, capture_output=True, check=False)
+    elapsed = time.perf_counter() - started
+    if result.returncode:
+        raise SystemExit(f"{command[0]} failed ({result.returncode}): {result.stderr[-500:]!r}")
+    peak = int(result.stderr.split()[-1]) / 1024 if GNU_TIME else None
+    return elapsed, result.stdout, peak
 
 
 def duckdb(sql: str, path: str) -> list[str]:
@@ -286,6 +303,10 @@ def main() -> int:
         size = os.path.getsize(path)
         with open(path, "rb") as log:
             lines = sum(1 for _ in log)
+        # An installed joblog runs from bytecode compiled at install time; a
+        # checkout may not have it (PYTHONDONTWRITEBYTECODE), and compiling
+        # the sources on every run would be timed as joblog's work.
+        compileall.compile_dir(os.path.dirname(joblog.__file__), quiet=1)
         jq_version = run(["jq", "--version"])[1].decode().strip()
         print(
             f"log: {size / 1e6:.1f} MB, {lines} lines; {jq_version}; DuckDB {duck.__version__}; "
@@ -295,14 +316,35 @@ def main() -> int:
         times: dict[str, dict[str, list[float]]] = {
             name: {"joblog": [], "baseline": []} for name in work
         }
+        peaks: dict[str, dict[str, float]] = {name: {"joblog": 0, "baseline": 0} for name in work}
+        if GNU_TIME is None:
+            print("peak memory not measured: it needs GNU time (`apt-get install -y time`)")
         for name, (_who, ours, theirs) in work.items():
             check(name, run(ours)[1], run(theirs)[1])
+        load_before = os.getloadavg()[0]
         for round_ in range(args.rounds):
             for name, (_who, ours, theirs) in work.items():
                 pair = [("joblog", ours), ("baseline", theirs)]
                 for who, command in pair if round_ % 2 == 0 else reversed(pair):
-                    times[name][who].append(run(command)[0])
-    print(f"\n{'work':<18}{'joblog s':>10}{'baseline':>16}{'them/joblog':>13}{'target':>10}")
+                    elapsed, _out, peak = run(command)
+                    times[name][who].append(elapsed)
+                    peaks[name][who] = max(peaks[name][who], peak or 0)
+        load_after = os.getloadavg()[0]
+        # Streaming keeps memory flat: the same work on a log twice as long peaks the same.
+        doubled = os.path.join(tmp, "doubled.jsonl")
+        with open(path, "rb") as log, open(doubled, "wb") as out:
+            content = log.read()
+            out.write(content + content)
+        del content
+        flat = {
+            name: (peaks[name]["joblog"], run([*work[name][1][:-1], doubled])[2]) for name in work
+        }
+    cores = os.cpu_count()
+    print(f"load average (1 min) {load_before:.1f} before, {load_after:.1f} after; {cores} cores")
+    print(
+        f"\n{'work':<18}{'joblog s':>10}{'baseline':>16}{'them/joblog':>13}{'target':>10}"
+        f"{'joblog MB':>16}{'baseline MB':>13}"
+    )
     missed = False
     for name, contenders in times.items():
         ratio = statistics.median(
@@ -313,7 +355,16 @@ def main() -> int:
         ours = statistics.median(contenders["joblog"])
         theirs = statistics.median(contenders["baseline"])
         label = f"{work[name][0]} {theirs:.3f}"
-        print(f"{name:<18}{ours:>10.3f}{label:>16}{ratio:>12.2f}x  >= {TARGETS[name]}x {verdict}")
+        memory = f"{peaks[name]['joblog']:>9.0f}{peaks[name]['baseline']:>13.0f}"
+        print(
+            f"{name:<18}{ours:>10.3f}{label:>16}{ratio:>12.2f}x  >= {TARGETS[name]}x "
+            f"{verdict:<6}{memory}"
+        )
+    print("MB: the process's peak resident memory, the largest of its rounds (GNU time's %M)")
+    if GNU_TIME:
+        print("\njoblog's peak memory on this log and on one twice as long (MB):")
+        for name, (once, twice) in flat.items():
+            print(f"{name:<18}{once:>10.0f}{twice or 0:>10.0f}")
     return 1 if missed else 0
 
 

@@ -953,7 +953,11 @@ class TestMemory:
 class TestTopRows:
     @given(
         values=st.lists(
-            st.one_of(st.none(), st.integers(-3, 3), st.sampled_from(["a", "b10", "b9"])),
+            st.one_of(
+                st.none(),
+                st.integers(-3, 3),
+                st.sampled_from(["a", "b10", "b9", "2", "-1.5", 1.5, True]),
+            ),
             max_size=40,
         ),
         times=st.lists(st.integers(0, 5), min_size=40, max_size=40),
@@ -978,4 +982,4 @@ class TestTopRows:
         order = _order_key([(get, descending)])
 
         expected = [row.seq for row in heapq.nsmallest(top, rows, key=order)]
-        assert expected == [row.seq for row in smallest(iter(rows), top, order, get)]
+        assert expected == [row.seq for row in smallest(iter(rows), top, order, get, descending)]

@@ -102,3 +102,59 @@ def test_importing_has_no_side_effects() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert ("True True TextIOWrapper\n", "") == (result.stdout, result.stderr)
+
+
+def test_importing_imports_no_submodule() -> None:
+    """`import joblog` loads its modules (and structlog, asyncio) only when a name is used."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import joblog
+        loaded = sorted(m for m in sys.modules if m.startswith("joblog."))
+        print(loaded, "structlog" in sys.modules, "asyncio" in sys.modules)
+        joblog.configure
+        print("joblog._config" in sys.modules, "structlog" in sys.modules)
+        """
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert ("[] False False\nTrue True\n", "") == (result.stdout, result.stderr)
+
+
+def test_submodules_are_attributes_after_a_bare_import(monkeypatch: pytest.MonkeyPatch) -> None:
+    """joblog.context (any submodule) is reachable after `import joblog` alone."""
+    import joblog.context
+
+    monkeypatch.delattr(joblog, "context")
+
+    assert joblog.context is sys.modules["joblog.context"]
+    with pytest.raises(AttributeError, match="no attribute 'no_such_module'"):
+        _ = joblog.no_such_module
+
+
+def test_a_submodule_missing_its_dependency_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    """joblog.httpx without httpx installed raises ModuleNotFoundError naming httpx."""
+    monkeypatch.delattr(joblog, "httpx", raising=False)
+    monkeypatch.delitem(sys.modules, "joblog.httpx", raising=False)
+    monkeypatch.setitem(sys.modules, "httpx", None)
+
+    with pytest.raises(ModuleNotFoundError) as caught:
+        _ = joblog.httpx
+
+    assert "httpx" == caught.value.name
+
+
+def test_lazy_names_are_the_modules_objects() -> None:
+    """Each public name is its module's object (submodules are the modules), star-import too."""
+    import importlib
+
+    for name in joblog.__all__:
+        value = getattr(joblog, name)
+        module = importlib.import_module(f"joblog.{joblog._MODULES[name]}")
+        assert value is (module if joblog._MODULES[name] == name else getattr(module, name))
+    namespace: dict[str, object] = {}
+    exec("from joblog import *", namespace)
+    assert set(joblog.__all__) <= set(namespace)
+    assert set(joblog.__all__) <= set(dir(joblog))
+    assert sorted(joblog._MODULES) == sorted(joblog.__all__)

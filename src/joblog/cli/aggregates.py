@@ -8,28 +8,33 @@ natural order of their keys, the group of rows without a key last.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
-from .expressions import compile_expr, compile_value, field_getter, group_value
-from .reader import Getter, Row
-from .syntax import Agg, Expr, Stats, children
+from .expressions import compile_expr, compile_value, event_getter, field_getter, group_value
+from .reader import Row
+from .syntax import Agg, Expr, Field, Stats, children
 from .values import NUMBER_START, as_number, sort_key
 
 __all__ = ["AGGREGATES", "AggregateSpec", "StatsStep"]
 
 
+#: What an aggregate reads its argument from: a row, or a line's event (see ``run_events``).
+Source: TypeAlias = "Callable[[Any], Any]"
+
+
 class _Aggregate:
-    """One aggregate's running state for one group."""
+    """One aggregate's running state for one group, fed rows (or events: see ``run_events``)."""
 
     __slots__ = ("get",)
 
-    def __init__(self, get: Getter) -> None:
+    def __init__(self, get: Source) -> None:
         self.get = get
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Any) -> None:
         raise NotImplementedError
 
     def result(self) -> Any:
@@ -39,11 +44,11 @@ class _Aggregate:
 class _Count(_Aggregate):
     __slots__ = ("n",)
 
-    def __init__(self, get: Getter) -> None:
+    def __init__(self, get: Source) -> None:
         super().__init__(get)
         self.n = 0
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Any) -> None:
         if self.get(row) is not None:
             self.n += 1
 
@@ -54,11 +59,11 @@ class _Count(_Aggregate):
 class _CountDistinct(_Aggregate):
     __slots__ = ("seen",)
 
-    def __init__(self, get: Getter) -> None:
+    def __init__(self, get: Source) -> None:
         super().__init__(get)
         self.seen: set[object] = set()
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Any) -> None:
         value = self.get(row)
         if value is not None:
             self.seen.add(group_value(value))
@@ -70,12 +75,12 @@ class _CountDistinct(_Aggregate):
 class _Sum(_Aggregate):
     __slots__ = ("n", "total")
 
-    def __init__(self, get: Getter) -> None:
+    def __init__(self, get: Source) -> None:
         super().__init__(get)
         self.total: float = 0
         self.n = 0
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Any) -> None:
         number = as_number(self.get(row))
         if number is not None:
             self.total += number
@@ -96,11 +101,11 @@ class _Min(_Aggregate):
     __slots__ = ("best",)
     sign = -1
 
-    def __init__(self, get: Getter) -> None:
+    def __init__(self, get: Source) -> None:
         super().__init__(get)
         self.best: float | None = None
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Any) -> None:
         number = as_number(self.get(row))
         if number is not None and (self.best is None or (number - self.best) * self.sign > 0):
             self.best = number
@@ -119,13 +124,13 @@ class _Stddev(_Aggregate):
 
     __slots__ = ("m2", "mean", "n")
 
-    def __init__(self, get: Getter) -> None:
+    def __init__(self, get: Source) -> None:
         super().__init__(get)
         self.n = 0
         self.mean = 0.0
         self.m2 = 0.0
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Any) -> None:
         number = as_number(self.get(row))
         if number is not None:
             self.n += 1
@@ -144,12 +149,12 @@ class _Percentile(_Aggregate):
 
     __slots__ = ("percent", "values")
 
-    def __init__(self, get: Getter, percent: float) -> None:
+    def __init__(self, get: Source, percent: float) -> None:
         super().__init__(get)
         self.percent = percent
         self.values: list[float] = []
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Any) -> None:
         number = as_number(self.get(row))
         if number is not None:
             self.values.append(number)
@@ -168,12 +173,12 @@ class _Earliest(_Aggregate):
     __slots__ = ("key", "value")
     latest = False
 
-    def __init__(self, get: Getter) -> None:
+    def __init__(self, get: Source) -> None:
         super().__init__(get)
         self.key: tuple[bool, float, int] | None = None
         self.value: Any = None
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Any) -> None:
         value = self.get(row)
         if value is None:
             return
@@ -203,12 +208,12 @@ class _SortsFirst(_Aggregate):
     __slots__ = ("best", "key")
     sign = -1
 
-    def __init__(self, get: Getter) -> None:
+    def __init__(self, get: Source) -> None:
         super().__init__(get)
         self.key: tuple[int, Any] | None = None
         self.best: Any = None
 
-    def add(self, row: Row) -> None:
+    def add(self, row: Any) -> None:
         value = self.get(row)
         if value is None:
             return
@@ -252,8 +257,11 @@ AGGREGATES: Final[dict[str, AggregateSpec]] = {
 }
 
 
-def _aggregate_factory(node: Agg) -> Callable[[], _Aggregate]:
-    get = compile_expr(node.args[0])
+#: The aggregates that read a row's time and position, not only their argument.
+_TIMED: Final = frozenset({"earliest", "latest"})
+
+
+def _aggregate_factory(node: Agg, get: Source) -> Callable[[], _Aggregate]:
     if node.name == "pct":
         percent = float(node.args[1].value)  # type: ignore[union-attr]  # a Literal number
         return lambda: _Percentile(get, percent)
@@ -296,7 +304,32 @@ class StatsStep:
             _collect_aggregates(item.expr, nodes)
         # count(*) is the group's row count; the other aggregates see each row.
         self.counted = [node.star for node in nodes]
-        self.factories = [_aggregate_factory(node) for node in nodes if not node.star]
+        arguments = [node for node in nodes if not node.star]
+        self.factories = [
+            _aggregate_factory(node, compile_expr(node.args[0])) for node in arguments
+        ]
+        self.event_getters: list[Source] | None = None
+        self.event_factories: list[Callable[[], _Aggregate]] = []
+        by_events = [get for item in command.by if (get := event_getter(item.expr))]
+        argument_events = [get for node in arguments if (get := event_getter(node.args[0]))]
+        # earliest and latest read @timestamp and the position: they need rows.
+        if (
+            len(by_events) == len(command.by)
+            and len(argument_events) == len(arguments)
+            and not _TIMED.intersection(node.name for node in arguments)
+        ):
+            self.event_getters = by_events
+            self.event_factories = [
+                _aggregate_factory(node, get)
+                for node, get in zip(arguments, argument_events, strict=True)
+            ]
+        # The most common stats of all, count(*) by one key, has a loop of its own.
+        self.count_only = len(command.by) == 1 and not self.factories
+        expr = command.by[0].expr if len(command.by) == 1 else None
+        #: The JSON key of the one ``by`` field, when it is a plain top-level key.
+        self.by_key: str | None = None
+        if isinstance(expr, Field) and not expr.name.startswith("@") and "." not in expr.name:
+            self.by_key = expr.name
         # Each aggregate's result goes into a slot of a scratch row, and each
         # item is an expression over the slots (most are one slot: count(*)).
         self.slot_names = [f"@agg{index}" for index in range(len(nodes))]
@@ -306,29 +339,74 @@ class StatsStep:
         self.items = [(item.name, compile_value(item.expr, slots)) for item in command.items]
 
     def run(self, rows: Iterable[Row]) -> list[Row]:
+        """The result rows over *rows*: one per group, in the groups' order."""
+        if self.count_only:
+            return self._results(self._count(map(self.by_getters[0], rows)))
+        return self._results(self._groups(rows, self.by_getters, self.factories))
+
+    def run_events(self, batches: Iterable[list[dict[str, Any]]]) -> list[Row]:
+        """
+        The result rows over the lines' events, when ``event_getters`` is set.
+
+        Every value ``stats`` reads is then one of the line's own fields, so
+        the scan's events stand for its rows (no row object, no raw line):
+        the same groups and values as :meth:`run` over those rows.
+        """
+        getters = self.event_getters
+        assert getters is not None, "run_events needs stats over the lines' own fields"
+        events = itertools.chain.from_iterable(batches)
+        if self.count_only and self.by_key is not None:
+            # dict.get mapped in C: one lookup per line, no Python call.
+            values = map(dict.get, events, itertools.repeat(self.by_key))
+            return self._results(self._count(values, structures=True))
+        return self._results(self._groups(events, getters, self.event_factories))
+
+    def _count(self, values: Iterable[Any], *, structures: bool = False) -> dict[Any, _Group]:
+        """The groups of one key's *values* when ``count(*)`` is all there is to compute."""
         groups: dict[Any, _Group] = {}
-        factories = self.factories
-        getters = self.by_getters
+        for value in values:
+            if type(value) is str and value[:1] not in NUMBER_START:
+                key: Any = value
+            else:
+                if structures and (type(value) is dict or type(value) is list):
+                    value = None  # an object or an array is no value: the field is absent
+                key = group_value(value)
+            group = groups.get(key)
+            if group is None:
+                group = groups[key] = _Group([value], [])
+            group.count += 1
+        return groups
+
+    def _groups(
+        self,
+        items: Iterable[Any],
+        getters: Sequence[Source],
+        factories: Sequence[Callable[[], _Aggregate]],
+    ) -> dict[Any, _Group]:
+        groups: dict[Any, _Group] = {}
         first = getters[0] if len(getters) == 1 else None
-        for row in rows:
+        for item in items:
             # The common case, one key whose value is plain text, is inlined.
             if first is not None:
-                value = first(row)
+                value = first(item)
                 if type(value) is str and value[:1] not in NUMBER_START:
                     key: Any = value
                 else:
                     key = group_value(value)
             else:
-                key = tuple(group_value(get(row)) for get in getters)
+                key = tuple(group_value(get(item)) for get in getters)
             group = groups.get(key)
             if group is None:
-                values = [value] if first is not None else [get(row) for get in getters]
+                values = [value] if first is not None else [get(item) for get in getters]
                 group = groups[key] = _Group(values, [factory() for factory in factories])
             group.count += 1
             for aggregate in group.aggregates:
-                aggregate.add(row)
+                aggregate.add(item)
         if not groups and not getters:
             groups[()] = _Group([], [factory() for factory in factories])
+        return groups
+
+    def _results(self, groups: dict[Any, _Group]) -> list[Row]:
         ordered = sorted(groups.values(), key=lambda group: _group_order(group.values))
         return [self.row(group, seq) for seq, group in enumerate(ordered)]
 

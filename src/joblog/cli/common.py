@@ -8,11 +8,13 @@ it imports nothing from them, so imports flow one way.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
 import re
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import IO, Final
 
 from ..render import escape_text
@@ -26,6 +28,7 @@ __all__ = [
     "color_wanted",
     "expand_tracebacks",
     "isatty",
+    "no_cycle_collection",
     "parse_bound",
     "report_not_json",
 ]
@@ -41,6 +44,26 @@ _DURATION_MS: Final = {
     "d": 86_400_000,
     "w": 7 * 86_400_000,
 }
+
+
+@contextlib.contextmanager
+def no_cycle_collection() -> Iterator[None]:
+    """
+    Pause Python's cycle collector for a scan, then restore it as it was.
+
+    A scan makes a few objects per line (an event dict, a row) and keeps
+    few of them; none is part of a reference cycle, so reference counting
+    frees each as soon as the scan moves on.  The cycle collector would only
+    walk the live objects again every few hundred allocations, which costs a
+    fifth of a query's time and frees nothing.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def parse_bound(value: str | None, option: str, now: float | None = None) -> float | None:

@@ -78,19 +78,7 @@ def _order_key(keys: Sequence[tuple[Getter, bool]]) -> Callable[[Row], tuple[Any
     reverse = bool(keys) and keys[0][1]
 
     def key(row: Row) -> tuple[Any, ...]:
-        parts: list[Any] = []
-        for get, descending in keys:
-            value = get(row)
-            if value is None:
-                parts.append((1, 0, 0))
-                continue
-            kind, natural = sort_key(value)
-            if not descending:
-                parts.append((0, kind, natural))
-            elif kind == 1:
-                parts.append((0, -1, -natural))  # type: ignore[operator]
-            else:
-                parts.append((0, 0, _Descending(natural)))
+        parts = [_key_part(get(row), descending) for get, descending in keys]
         when = row.timestamp
         if when is None:
             parts.append((1, 0.0, -row.seq if reverse else row.seq))
@@ -101,6 +89,18 @@ def _order_key(keys: Sequence[tuple[Getter, bool]]) -> Callable[[Row], tuple[Any
         return tuple(parts)
 
     return key
+
+
+def _key_part(value: Any, descending: bool) -> tuple[Any, ...]:
+    """One sort key's part of a row's order key (see :func:`_order_key`)."""
+    if value is None:
+        return (1, 0, 0)
+    kind, natural = sort_key(value)
+    if not descending:
+        return (0, kind, natural)
+    if kind == 1:
+        return (0, -1, -natural)  # type: ignore[operator]
+    return (0, 0, _Descending(natural))
 
 
 _TIMESTAMP_DESC: Final = _order_key([(field_getter("@timestamp"), True)])
@@ -130,12 +130,37 @@ class Plan:
         self.prefilter = derive_prefilter(query.commands)
         self._steps = _compile_steps(query.commands, self._final_limit)
         self._getters = [(name, field_getter(name)) for name in self.columns]
+        first = query.commands[0] if query.commands else None
+        self._leading_stats = None
+        if isinstance(first, Stats):
+            stats = StatsStep(first)
+            if stats.event_getters is not None:
+                self._leading_stats = stats
+
+    @property
+    def reads_events(self) -> bool:
+        """
+        Whether :meth:`run_events` can run the query.
+
+        It can when the query starts with ``stats`` over the lines' own
+        fields: that needs no row per line, only the events (see
+        :func:`~joblog.cli.reader.scan_events`), which is much faster.
+        """
+        return self._leading_stats is not None
 
     def run(self, rows: Iterable[Row]) -> list[Row]:
         """The result rows of the query over *rows*, in order."""
-        stream: Iterable[Row] = rows
-        ordered = False
-        for step in self._steps:
+        return self._finish(rows, self._steps, ordered=False)
+
+    def run_events(self, batches: Iterable[list[dict[str, Any]]]) -> list[Row]:
+        """The result rows over the lines' events, when :attr:`reads_events`: as :meth:`run`'s."""
+        stats = self._leading_stats
+        assert stats is not None, "run_events needs a query starting with stats over fields"
+        return self._finish(stats.run_events(batches), self._steps[1:], ordered=True)
+
+    def _finish(self, rows: Iterable[Row], steps: Sequence[Step], *, ordered: bool) -> list[Row]:
+        stream = rows
+        for step in steps:
             stream, ordered = step(stream, ordered)
         if ordered:
             return list(itertools.islice(stream, self._final_limit))
@@ -354,25 +379,35 @@ class _Largest:
 
 
 def smallest(
-    rows: Iterable[Row], top: int, order: Callable[[Row], tuple[Any, ...]], first: Getter
+    rows: Iterable[Row],
+    top: int,
+    order: Callable[[Row], tuple[Any, ...]],
+    first: Getter,
+    descending: bool = False,
 ) -> list[Row]:
     """
-    ``heapq.nsmallest(top, rows, key=order)``, cheaper when most rows lack the first key.
+    ``heapq.nsmallest(top, rows, key=order)`` for the *order* of :func:`_order_key`, cheaper.
 
+    *first* is the getter of the first sort key and *descending* its direction.
     A row without the first sort key sorts after every row with it, in either
     direction; so once *top* rows have the key, rows without it are dropped
-    after one field lookup, without computing their sort key (which parses
-    their time).  Both kinds are kept in heaps bounded by *top*, so memory
-    stays flat.
+    after one field lookup.  And once *top* rows are kept, a row whose first
+    key alone sorts after the last kept row's is dropped too.  Either way the
+    row's whole order key (which parses its time) is never computed, and most
+    rows are dropped so.  Both kinds are kept in heaps bounded by *top*, so
+    memory stays flat.
     """
     present: list[_Largest] = []
     absent: list[_Largest] = []
     for index, row in enumerate(rows):
         heap = present
-        if first(row) is None:
+        value = first(row)
+        if value is None:
             if len(present) >= top:
                 continue
             heap = absent
+        elif len(present) >= top and present[0].key[0][0] < _key_part(value, descending):
+            continue
         entry = _Largest((order(row), index), row)
         if len(heap) < top:
             heapq.heappush(heap, entry)
@@ -390,7 +425,7 @@ def _sort_step(keys: Sequence[SortKey], top: int | None) -> Step:
     def step(rows: Iterable[Row], _ordered: bool) -> tuple[Iterable[Row], bool]:
         if top is None:
             return sorted(rows, key=order), True
-        return smallest(rows, top, order, getters[0]), True
+        return smallest(rows, top, order, getters[0], keys[0].descending), True
 
     return step
 

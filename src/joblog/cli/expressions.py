@@ -26,6 +26,7 @@ __all__ = [
     "compile_expr",
     "compile_predicate",
     "compile_value",
+    "event_getter",
     "field_getter",
     "group_value",
     "is_boolean",
@@ -109,6 +110,30 @@ def field_getter(name: str) -> Getter:
         return value
 
     return get_field
+
+
+def event_getter(expr: Expr) -> Callable[[dict[str, Any]], Any] | None:
+    """
+    A function reading *expr* from a line's event alone, or ``None`` when it cannot.
+
+    When *expr* is one of the line's own JSON fields (no ``@`` name), the
+    function gives what :func:`field_getter`'s gives for a row no command
+    has added fields to, without the row: a query that starts with ``stats``
+    over such fields reads events straight from the scan.
+    """
+    if not isinstance(expr, Field) or expr.name.startswith("@"):
+        return None
+    name = expr.name
+    if "." in name:
+        return lambda data: lookup(data, name)
+
+    def get(data: dict[str, Any]) -> Any:
+        value = data.get(name)
+        if type(value) is dict or type(value) is list:
+            return None
+        return value
+
+    return get
 
 
 def truth(value: object) -> bool | None:

@@ -5,17 +5,23 @@
 from __future__ import annotations
 
 import argparse
-import shutil
 import sys
 import time
 from collections.abc import Mapping, Sequence
 
-from .common import binary_stdin, check_stdin, isatty, parse_bound, report_not_json
+from .common import (
+    binary_stdin,
+    check_stdin,
+    isatty,
+    no_cycle_collection,
+    parse_bound,
+    report_not_json,
+)
 from .engine import Plan
 from .errors import CLIError
 from .output import format_rows, write_text
 from .parser import parse_query
-from .reader import ScanStats, resolve_sources, scan
+from .reader import ScanStats, resolve_sources, scan, scan_events
 
 __all__ = ["run_query"]
 
@@ -31,10 +37,16 @@ def run_query(args: argparse.Namespace) -> int:
     sources = resolve_sources(args.files, args.timestamp_key)
     check_stdin(args.files)
     stats = ScanStats()
-    rows = plan.run(
-        scan(sources, binary_stdin(), stats, prefilter=plan.prefilter, since=since, until=until)
-    )
-    records = [plan.values(row) for row in rows]
+    with no_cycle_collection():
+        if plan.reads_events and since is None and until is None:
+            rows = plan.run_events(scan_events(sources, binary_stdin(), stats))
+        else:
+            stdin = binary_stdin()
+            scanned = scan(
+                sources, stdin, stats, prefilter=plan.prefilter, since=since, until=until
+            )
+            rows = plan.run(scanned)
+        records = [plan.values(row) for row in rows]
     write_records(args.format, plan.columns, records)
     report_not_json(stats.not_json)
     return 0
@@ -47,7 +59,11 @@ def write_records(
     terminal = isatty(sys.stdout)
     kind = kind or ("table" if terminal else "jsonl")
     # On a terminal the table fits its width; anywhere else cells stay whole.
-    width = shutil.get_terminal_size().columns if terminal else None
+    width = None
+    if terminal:
+        import shutil  # only here: it imports bz2 and lzma, a few ms of every start
+
+        width = shutil.get_terminal_size().columns
     write_text(sys.stdout, format_rows(kind, columns, records, width=width))
     sys.stdout.flush()
 

@@ -37,6 +37,7 @@ __all__ = [
     "read_lines",
     "resolve_sources",
     "scan",
+    "scan_events",
     "to_event",
 ]
 
@@ -318,20 +319,6 @@ class Prefilter:
     needles: tuple[bytes, ...] | None = None
 
 
-def _other_profile(block: bytes) -> bool:
-    """Whether *block* is written in another profile's layout, judged by its first line.
-
-    ECS lines begin ``{"@timestamp"``, Google Cloud's ``{"time"``, Datadog's
-    have ``"status"`` where joblog's have ``"level"``.
-    """
-    start = block.lstrip()[:96]
-    if start.startswith((b'{"@timestamp"', b'{"time"')):
-        return True
-    return (
-        start.startswith(b'{"timestamp"') and b'"status":"' in start and b'"level":"' not in start
-    )
-
-
 def _candidates(block: bytes, needles: tuple[bytes, ...]) -> list[bytes]:
     """The lines of *block* holding one of *needles* or a backslash, in order."""
     starts: dict[int, int] = {}
@@ -345,6 +332,126 @@ def _candidates(block: bytes, needles: tuple[bytes, ...]) -> list[bytes]:
             starts[start] = end
             find = block.find(needle, end)
     return [block[start : starts[start]] for start in sorted(starts)]
+
+
+def _other_profile(block: bytes) -> bool:
+    """Whether *block* is written in another profile's layout, judged by its first line.
+
+    ECS lines begin ``{"@timestamp"``, Google Cloud's ``{"time"``, Datadog's
+    have ``"status"`` where joblog's have ``"level"``.
+    """
+    start = block.lstrip()[:96]
+    if start.startswith((b'{"@timestamp"', b'{"time"')):
+        return True
+    datadog = b'"status":"' in start and b'"level":"' not in start
+    return start.startswith(b'{"timestamp"') and datadog
+
+
+def _parse_block(
+    block: bytes,
+    stats: ScanStats,
+    needles: tuple[bytes, ...] | None,
+    test: Callable[[bytes], bool] | None,
+) -> tuple[list[bytes], list[dict[str, Any]]]:
+    """
+    The non-blank lines of *block* the pre-filter keeps, and their events.
+
+    A line that is not a JSON object has the empty event.  This is the one
+    place a line becomes an event, for :func:`scan` and :func:`scan_events`.
+    """
+    if test is not None and _other_profile(block):
+        # Lines of another profile (ECS, GCP, Datadog) name and spell fields
+        # otherwise until they are read back: parse them all.
+        test = needles = None
+    if needles is not None:
+        lines = _candidates(block, needles)
+    else:
+        lines = block.split(b"\n")
+        if not lines[-1]:
+            lines.pop()
+    carriage = b"\r" in block
+    if test is None and not carriage:
+        whole = _parse_whole(lines, stats)
+        if whole is not None:
+            return lines, whole
+    kept: list[bytes] = []
+    events: list[dict[str, Any]] = []
+    keep = kept.append
+    add = events.append
+    loads = orjson.loads
+    decode_error = orjson.JSONDecodeError
+    not_json = 0
+    for line in lines:
+        if carriage and line[-1:] == b"\r":
+            line = line[:-1]
+        body = line
+        if line[:1] != b"{":
+            body = line.strip()
+            if not body:
+                continue
+        if test is not None and not test(line):
+            continue
+        data: Any = None
+        if body[:1] == b"{":
+            try:
+                data = loads(body)
+            except decode_error:
+                data = _parse_slowly(body)
+        data = to_event(data)
+        if data is None:
+            not_json += 1
+            data = _EMPTY
+        keep(line)
+        add(data)
+    stats.parsed += len(kept)
+    stats.not_json += not_json
+    return kept, events
+
+
+def _parse_whole(lines: list[bytes], stats: ScanStats) -> list[dict[str, Any]] | None:
+    """
+    The events of *lines* parsed in one go, or ``None`` when one needs a closer look.
+
+    In the usual block every line is a JSON object that orjson reads:
+    parsing them all in one comprehension gives what the line-by-line loop
+    of :func:`_parse_block` gives (orjson skips the whitespace around a
+    value, as the loop strips it), much faster.  A blank line, one orjson
+    refuses, or a JSON value that is no object sends the block through the
+    loop, which decides what such lines are.
+    """
+    loads = orjson.loads
+    try:
+        parsed = [loads(line) for line in lines]
+    except orjson.JSONDecodeError:
+        return None
+    if parsed and set(map(type, parsed)) != {dict}:
+        return None
+    events: list[Any] = list(map(to_event, parsed))
+    not_json = events.count(None)
+    if not_json:
+        events = [_EMPTY if event is None else event for event in events]
+        stats.not_json += not_json
+    stats.parsed += len(events)
+    return events
+
+
+def scan_events(
+    sources: Iterable[Source], stdin: IO[bytes], stats: ScanStats
+) -> Iterator[list[dict[str, Any]]]:
+    """
+    The events of all *sources*, in batches, in file order: :func:`scan` without rows.
+
+    A query that reads only the lines' own fields (a leading ``stats`` over
+    plain fields) needs neither the raw line, nor ``@timestamp``, nor a row
+    object per line; an event that is no JSON object is empty, as its row's
+    data is.
+
+    Raises:
+        CLIError: when a file cannot be read.
+    """
+    for source in sources:
+        for block in read_blocks(source, stdin):
+            yield _parse_block(block, stats, None, None)[1]
 
 
 def scan(
@@ -374,45 +481,12 @@ def scan(
     bounded = since is not None or until is not None
     low = since if since is not None else float("-inf")
     high = until if until is not None else float("inf")
-    loads = orjson.loads
-    decode_error = orjson.JSONDecodeError
-    prefilter_test = prefilter.test if prefilter is not None else None
-    prefilter_needles = prefilter.needles if prefilter is not None else None
+    test = prefilter.test if prefilter is not None else None
+    needles = prefilter.needles if prefilter is not None else None
     for source in sources:
         for block in read_blocks(source, stdin):
-            test, needles = prefilter_test, prefilter_needles
-            if test is not None and _other_profile(block):
-                # Lines of another profile (ECS, GCP, Datadog) name and spell
-                # fields otherwise until they are read back: parse them all.
-                test = needles = None
-            if needles is not None:
-                lines = _candidates(block, needles)
-            else:
-                lines = block.split(b"\n")
-                if not lines[-1]:
-                    lines.pop()
-            carriage = b"\r" in block
-            for line in lines:
-                if carriage and line[-1:] == b"\r":
-                    line = line[:-1]
-                body = line
-                if line[:1] != b"{":
-                    body = line.strip()
-                    if not body:
-                        continue
-                if test is not None and not test(line):
-                    continue
-                data: Any = None
-                if body[:1] == b"{":
-                    try:
-                        data = loads(body)
-                    except decode_error:
-                        data = _parse_slowly(body)
-                stats.parsed += 1
-                data = to_event(data)
-                if data is None:
-                    stats.not_json += 1
-                    data = _EMPTY
+            lines, events = _parse_block(block, stats, needles, test)
+            for line, data in zip(lines, events):  # noqa: B905 - built together
                 seq += 1
                 row = Row(line, data, source, seq)
                 if bounded:
