@@ -164,6 +164,7 @@ def test_otlp_sink_through_configure(configured: Any) -> None:
         logging.getLogger("std").error("from logging")
         joblog.flush()
         records = collector.wait_for(2)
+        sink.close()  # its export thread ends here, not at the fixture's join
     assert {"Scene details", "from logging"} == {r.body for r in records}
     scene = next(r for r in records if r.body == "Scene details")
     assert ids(span)["trace_id"] == scene.trace_id
@@ -220,6 +221,7 @@ def test_the_exporters_own_lines_are_not_exported(configured: Any) -> None:
         joblog.flush()
         joblog.flush()
         records = collector.wait_for(1)
+        sink.close()
     assert ["one line"] == [r.body for r in records]
     assert [] == [e for e in out.events() if e["logger"] == "app" and e["message"] != "one line"]
 
