@@ -16,7 +16,9 @@ acts as a client with httpx:
 
 then shuts the server down and prints the successful job's trace in the
 console form of the example trace in docs/architecture.md, and a summary. With
-``--log-file PATH`` every server line is also written to PATH as JSON.
+``--log-file PATH`` every server line is also written to PATH as JSON. The
+videos go to a temporary directory, removed on exit (``--storage-dir PATH``
+keeps them).
 """
 
 from __future__ import annotations
@@ -130,11 +132,15 @@ def job_trace(events: list[dict[str, Any]], job_id: str) -> list[dict[str, Any]]
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[1])
     parser.add_argument("--log-file", type=Path, help="also write every server line here (JSON)")
+    parser.add_argument("--storage-dir", type=Path, help="keep the videos here (default: removed)")
     args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="video-pipeline-") as scratch:
+        return _run(args, args.storage_dir or Path(scratch))
 
+
+def _run(args: argparse.Namespace, storage: Path) -> int:
     log_file = args.log_file.open("w") if args.log_file else None
     tee = Tee(log_file)
-    storage = Path(tempfile.mkdtemp(prefix="video-pipeline-"))
     scale = 0.001
     # httpcore logs every step of every connection at debug: joblog.httpx says it in one line.
     joblog.configure(renderer="json", level="debug", stream=tee, silence=QUIET)  # type: ignore[arg-type]
@@ -177,7 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  /health and status polling    {len(health_lines) + len(status_lines)} lines (skipped)"
     )
-    print(f"  videos written under          {storage}")
+    videos = sum(1 for path in storage.rglob("*") if path.is_file())
+    where = storage if args.storage_dir else "a temporary directory, removed on exit"
+    print(f"  files written                 {videos} ({where})")
     if args.log_file:
         print(f"  JSON log file                 {args.log_file}")
 
