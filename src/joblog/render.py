@@ -339,7 +339,7 @@ _RESET = "\x1b[0m"
 _DIM = "\x1b[2m"
 _BOLD = "\x1b[1m"
 _CYAN = "\x1b[36m"
-# Five columns, as in the architecture document's trace.
+# Five columns, as in the example trace in docs/architecture.md.
 _LABELS = {
     "debug": "DEBUG",
     "info": "INFO ",
@@ -382,7 +382,7 @@ class ConsoleRenderer:
     """
     Render an event dict for a human: ``time LEVEL message key=value …``.
 
-    The layout follows the architecture document's trace: level padded to 5,
+    The layout follows the example trace in docs/architecture.md: level padded to 5,
     message padded to *pad_message* columns, then the fields.  Strings print
     bare when safe and JSON-quoted otherwise; every control character is
     escaped, so a value can never start a new line.  ANSI colors are used
