@@ -112,6 +112,12 @@ class TestTheDictionary:
         assert "WARNING" == config["loggers"]["uvicorn.access"]["level"]
         assert "INFO" == log_config(access_log=True)["loggers"]["uvicorn.access"]["level"]
 
+    def test_the_example_file_is_what_the_command_prints(self) -> None:
+        """examples/uvicorn-log-config.json, used by the docs, never drifts from the command."""
+        example = Path(__file__).parent.parent / "examples" / "uvicorn-log-config.json"
+
+        assert log_config() == json.loads(example.read_text())
+
     def test_an_unknown_option_is_a_usage_error(self, capsys: pytest.CaptureFixture[str]) -> None:
         """The command's own usage is shown."""
         assert 2 == main(["log-config", "--level", "debug"])

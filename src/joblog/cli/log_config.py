@@ -3,8 +3,7 @@
 
 ``joblog log-config > logging.json`` then ``uvicorn app:app --log-config
 logging.json`` makes uvicorn's own start-up lines joblog JSON before the
-application is imported; the same dictionary works for gunicorn's
-``logconfig_dict``.  The file puts ``joblog.stdlib.JoblogHandler`` on the root
+application is imported.  The file puts ``joblog.stdlib.JoblogHandler`` on the root
 logger (a handler, not ``JobJsonFormatter``, so joblog can drop the records it
 already logged) and quiets ``uvicorn.access``, whose line per request repeats
 what ``RequestLoggingMiddleware`` writes.
@@ -52,9 +51,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     """Add the ``log-config`` command to the ``joblog`` command's subparsers."""
     parser: argparse.ArgumentParser = commands.add_parser(
         "log-config",
-        help="print the logging config for uvicorn --log-config and gunicorn",
-        description="Print the logging.config.dictConfig file (JSON) that sends uvicorn's, "
-        "gunicorn's and every other logger's lines through joblog: "
+        help="print the logging config for uvicorn --log-config",
+        description="Print the logging.config.dictConfig file (JSON) that sends uvicorn's "
+        "and every other logger's lines through joblog: "
         "joblog log-config > logging.json; uvicorn app:app --log-config logging.json",
     )
     parser.add_argument(
