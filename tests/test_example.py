@@ -2,7 +2,7 @@
 End to end: the reference pipeline served by uvicorn on 127.0.0.1, driven by httpx.
 
 These tests assert on the JSON lines the service writes, against the
-architecture document's example trace.
+example trace in docs/architecture.md.
 """
 
 from __future__ import annotations
@@ -10,7 +10,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import re
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -398,6 +400,73 @@ class TestDemo:
         assert "missing_authorization, expired_token" in out
         lines = [json.loads(line) for line in log_file.read_text().splitlines()]
         assert any(e["message"] == "Kling still processing" for e in lines)
+        assert _shape(_readme_demo_block()) == _shape(out)
+
+    def test_demo_leaves_no_files_behind(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The videos go to a temporary directory that is removed when the demo ends."""
+        scratch = tmp_path / "tmp"
+        scratch.mkdir()
+        monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+
+        assert 0 == demo.main([])
+
+        assert "files written                 6 (a temporary directory" in capsys.readouterr().out
+        assert [] == list(scratch.iterdir())
+
+    def test_storage_dir_keeps_the_videos(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """``--storage-dir`` keeps the files and says where they are."""
+        assert 0 == demo.main(["--storage-dir", str(tmp_path)])
+
+        assert f"files written                 6 ({tmp_path})" in capsys.readouterr().out
+        assert 6 == sum(1 for path in tmp_path.rglob("*") if path.is_file())
+
+
+LEVELS = ("DEBUG", "INFO", "WARN", "ERROR", "CRITICAL")
+FIELD = re.compile(r'(?:^|\s)(\w+)=(?:"(?:[^"\\]|\\.)*"|\S*)')
+
+
+def _readme_demo_block() -> str:
+    readme = (EXAMPLES.parent / "README.md").read_text()
+    match = re.search(r"```text\n(The successful job's trace.*?)```", readme, re.DOTALL)
+    assert match, "README.md has no block of the demo's output"
+    return match.group(1)
+
+
+def _shape(output: str) -> list[str]:
+    """The demo's output with what changes between runs taken out, in a stable order.
+
+    A trace line keeps its level, message and field names (ids, timings and sizes
+    differ on every run); a summary line keeps its words with numbers and ids
+    replaced. Lines are sorted: the two scenes run in parallel, so their lines
+    interleave differently from run to run.
+    """
+    shapes = []
+    for line in output.splitlines():
+        level, _, rest = line.partition(" ")
+        if level in LEVELS:
+            first = FIELD.search(rest)
+            message = rest[: first.start() if first else None].strip()
+            shapes.append(f"{level} {message} {' '.join(FIELD.findall(rest))}")
+        elif line.strip() and not line.startswith("  JSON log file"):  # only with --log-file
+            line = re.sub(r"job-[0-9a-f-]{36}", "job-ID", line)
+            shapes.append(re.sub(r"\d+(?:\.\d+)?", "N", line).rstrip())
+    return sorted(shapes)
+
+
+def test_shape_keeps_what_the_readme_promises() -> None:
+    """Two outputs differing in ids and timings have one shape; a renamed field does not."""
+    a = "INFO  Scene details  job_id=job-c71ad504-629a-473c-8d03-5b67deb9658d elapsed_ms=1.5\n"
+    b = "INFO  Scene details  job_id=job-0b5c1d2e-3f40-4a5b-8c6d-7e8f9a0b1c2d elapsed_ms=90\n"
+    quoted = 'WARN  Retrying  error_message="a b=c" attempt=1\n'
+
+    assert _shape(a) == _shape(b)
+    assert _shape(a) != _shape(b.replace("elapsed_ms", "latency_ms"))
+    assert ["WARN Retrying error_message attempt"] == _shape(quoted)
+    assert ["  lines N (job-ID)"] == _shape("  lines 12 (job-c71ad504-629a-473c-8d03-5b67deb9658d)")
 
 
 class TestLifecycleExample:

@@ -113,3 +113,47 @@ def test_every_public_name_is_in_the_api_reference() -> None:
     documented = set(re.findall(r"^::: joblog\.(\w+)", page, re.MULTILINE))
 
     assert set(joblog.__all__) <= documented
+
+
+def test_every_page_is_in_the_navigation() -> None:
+    """A page missing from mkdocs.yml's nav is built but no reader can find it."""
+    nav = (ROOT / "mkdocs.yml").read_text()
+    pages = {str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md")}
+    listed = set(re.findall(r"^\s*- (?:[^:\n]+: )?(\S+\.md)$", nav, re.MULTILINE))
+
+    assert pages == listed
+
+
+def test_every_command_line_option_is_in_the_cli_reference() -> None:
+    """Each ``joblog`` command and each of its options is named on the CLI page."""
+    import argparse
+
+    from joblog.cli import _parser
+
+    page = (ROOT / "docs" / "reference" / "cli.md").read_text()
+    _, commands = _parser()
+    missing = [
+        f"{name} {option}"
+        for name, parser in commands.items()
+        for action in parser._actions
+        if action.help != argparse.SUPPRESS
+        for option in action.option_strings
+        if option not in ("-h", "--help") and f"`{option}" not in page
+    ]
+    missing += [f"joblog {name}" for name in commands if f"## `joblog {name}" not in page]
+
+    assert [] == missing
+
+
+def test_every_environment_variable_is_on_its_page() -> None:
+    """Each variable name the package reads (a quoted constant in src/) is documented."""
+    variable = re.compile(
+        r'"((?:JOBLOG|OTEL|DD)_[A-Z_]+|GOOGLE_CLOUD_PROJECT|NO_COLOR|FORCE_COLOR)"'
+    )
+    read = {
+        name for path in (ROOT / "src").rglob("*.py") for name in variable.findall(path.read_text())
+    }
+    page = (ROOT / "docs" / "reference" / "environment.md").read_text()
+
+    assert {"JOBLOG_LEVEL", "JOBLOG_CONTEXT", "OTEL_SERVICE_NAME"} <= read
+    assert [] == sorted(name for name in read if f"`{name}`" not in page)

@@ -16,7 +16,9 @@ acts as a client with httpx:
 
 then shuts the server down and prints the successful job's trace in the
 console form of the example trace in docs/architecture.md, and a summary. With
-``--log-file PATH`` every server line is also written to PATH as JSON.
+``--log-file PATH`` every server line is also written to PATH as JSON. The
+videos go to a temporary directory, removed on exit (``--storage-dir PATH``
+keeps them).
 """
 
 from __future__ import annotations
@@ -136,14 +138,18 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="compose on a Celery worker (VIDEO_PIPELINE_BROKER_URL)",
     )
+    parser.add_argument("--storage-dir", type=Path, help="keep the videos here (default: removed)")
     args = parser.parse_args(argv)
     adapters = make_adapters
     if args.celery:  # imported only in this mode: `make demo` needs no broker
         from video_pipeline.celery_app import make_celery_adapters as adapters
+    with tempfile.TemporaryDirectory(prefix="video-pipeline-") as scratch:
+        return _run(args, args.storage_dir or Path(scratch), adapters)
 
+
+def _run(args: argparse.Namespace, storage: Path, adapters: Any) -> int:
     log_file = args.log_file.open("w") if args.log_file else None
     tee = Tee(log_file)
-    storage = Path(tempfile.mkdtemp(prefix="video-pipeline-"))
     scale = 0.001
     # httpcore logs every step of every connection at debug: joblog.httpx says it in one line.
     joblog.configure(renderer="json", level="debug", stream=tee, silence=QUIET)  # type: ignore[arg-type]
@@ -186,7 +192,9 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"  /health and status polling    {len(health_lines) + len(status_lines)} lines (skipped)"
     )
-    print(f"  videos written under          {storage}")
+    videos = sum(1 for path in storage.rglob("*") if path.is_file())
+    where = storage if args.storage_dir else "a temporary directory, removed on exit"
+    print(f"  files written                 {videos} ({where})")
     if args.log_file:
         print(f"  JSON log file                 {args.log_file}")
 

@@ -649,7 +649,8 @@ def _route_stdlib(level: int | None, silence: tuple[str, ...]) -> None:
     _restore_silenced()
     if level is None:
         return
-    root.addHandler(JoblogHandler())
+    if not _formatted_by_joblog(root):  # else a dictConfig writes joblog's lines already
+        root.addHandler(JoblogHandler())
     root.setLevel(level)
     manager = logging.Logger.manager
     for name in _SERVER_LOGGERS:
@@ -662,6 +663,16 @@ def _route_stdlib(level: int | None, silence: tuple[str, ...]) -> None:
         silenced = logging.getLogger(name)
         _silenced.setdefault(name, silenced.level)
         silenced.setLevel(logging.WARNING)
+
+
+def _formatted_by_joblog(root: logging.Logger) -> bool:
+    """Whether a handler on *root* already formats with ``JobJsonFormatter``.
+
+    A second handler would write every stdlib line twice.
+    """
+    from .stdlib import JobJsonFormatter
+
+    return any(isinstance(h.formatter, JobJsonFormatter) for h in root.handlers)
 
 
 def _restore_silenced() -> None:

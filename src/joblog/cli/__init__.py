@@ -180,7 +180,11 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
         "--interval", type=float, default=0.25, help=argparse.SUPPRESS
     )  # seconds between polls with --follow (tests shorten it)
     pretty.set_defaults(run=_run_pretty, query="")
-    return parser, {"query": query, "trace": trace, "pretty": pretty}
+
+    from .log_config import add_parser
+
+    log_config = add_parser(commands)
+    return parser, {"query": query, "trace": trace, "pretty": pretty, "log-config": log_config}
 
 
 def _add_input_arguments(parser: argparse.ArgumentParser) -> None:
