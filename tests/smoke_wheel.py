@@ -42,6 +42,8 @@ _IMPORT = textwrap.dedent(
     """
     import json, sys
     import joblog
+    for name in joblog.__all__:  # joblog's names load lazily: load every one
+        getattr(joblog, name)
     print(json.dumps(sorted({name.partition(".")[0] for name in sys.modules})))
     """
 )
@@ -91,7 +93,7 @@ def _normalize(project: str) -> str:
 
 
 def imported_after_import_joblog() -> set[str]:
-    """The top-level modules a fresh interpreter holds after ``import joblog``."""
+    """The top-level modules a fresh interpreter holds after ``import joblog`` and every name."""
     command = [sys.executable, "-I", "-c", _IMPORT]
     out = subprocess.run(command, capture_output=True, text=True, check=True, timeout=60).stdout
     return set(json.loads(out))

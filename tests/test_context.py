@@ -638,13 +638,17 @@ class TestUnretrievedTaskExceptions:
     def test_reported_in_the_jobs_context(self, configured: Any) -> None:
         """Where a task exposes its context, asyncio's report carries the job."""
         out = configured()
-        if sys.version_info >= (3, 12):
+        if sys.version_info >= (3, 12) or sys.version_info < (3, 11):
             self.fire_and_forget(None)
-        else:
+        else:  # 3.11 tasks take a context but do not expose it: a subclass that does
             self.fire_and_forget(lambda loop, coro, **kw: ContextTask(coro, loop=loop, **kw))
         (line,) = [e for e in out.events() if e["logger"] == "asyncio" and e["level"] == "error"]
         assert "exception was never retrieved" in line["message"]
-        assert ("job-fire", "RuntimeError") == (line["job_id"], line["error_type"])
+        assert "RuntimeError" == line["error_type"]
+        if sys.version_info >= (3, 11):
+            assert "job-fire" == line["job_id"]
+        else:  # a 3.10 task has no context to read: the report carries no job (documented)
+            assert "job_id" not in line
 
     def test_reports_without_a_task_run_as_asyncio_runs_them(self, configured: Any) -> None:
         """A report about no task (an unclosed transport, say) is asyncio's, where it is made."""

@@ -715,6 +715,27 @@ class TestOTLPSink:
             records = collector.wait_for(3, timeout=5)
         assert [0, 1, 2] == [r.attributes["n"] for r in records]
 
+    def test_close_flushes_inline_when_no_thread_can_start(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """At interpreter exit (3.12+ starts no new thread then) close() flushes in place."""
+        with receiver() as collector:
+            sink = sink_for(collector.url)
+            sink.write(event("last words"))
+
+            start = threading.Thread.start
+
+            def refuse(self: threading.Thread) -> None:
+                if self.name == "joblog-otlp-close":  # the receiver's threads still start
+                    raise RuntimeError("can't create new thread at interpreter shutdown")
+                start(self)
+
+            monkeypatch.setattr(threading.Thread, "start", refuse)
+            sink.close()
+            monkeypatch.undo()
+            records = collector.wait_for(1, timeout=5)
+        assert ["last words"] == [r.body for r in records]
+
     def test_close_is_bounded_when_down(self, stderr: io.StringIO) -> None:
         """An unreachable collector cannot hold close() longer than close_timeout."""
         probe = Receiver()

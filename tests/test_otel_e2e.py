@@ -227,9 +227,12 @@ def test_the_exporters_own_lines_are_not_exported(configured: Any) -> None:
 
 
 class TestConfigureOptions:
-    def test_trace_context_false_leaves_the_ids_out(self, configured: Any) -> None:
-        """configure(trace_context=False): no span ids, even inside a span."""
-        out = configured(trace_context=False)
+    @pytest.mark.parametrize("processors", [(), (lambda _, __, event: event,)])
+    def test_trace_context_false_leaves_the_ids_out(
+        self, configured: Any, processors: tuple[Any, ...]
+    ) -> None:
+        """configure(trace_context=False): no span ids, even inside a span, on both paths."""
+        out = configured(trace_context=False, processors=processors)
         with trace.get_tracer("e2e").start_as_current_span("s"):
             joblog.get_logger("app").info("line")
 

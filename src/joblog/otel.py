@@ -791,7 +791,14 @@ class OTLPSink:
             self._closed = True
         _live_sinks.discard(self)
         worker = threading.Thread(target=self._shutdown, name="joblog-otlp-close", daemon=True)
-        worker.start()
+        try:
+            worker.start()
+        except RuntimeError:
+            # Python 3.12+ starts no thread once the interpreter is shutting
+            # down, which is when atexit runs this: flush here instead (the
+            # exporter's own timeout bounds it).
+            self._shutdown()
+            return
         worker.join(self._close_timeout)
 
     def _shutdown(self) -> None:
