@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
-import queue
-import signal
 import socket
-import subprocess
-import sys
 import textwrap
 import threading
 import time
@@ -38,6 +34,7 @@ import joblog
 from joblog.stdlib import JoblogHandler
 
 from .conftest import Output
+from .uvicorn_process import uvicorn_process
 
 UVICORN_LOGGERS = ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi")
 
@@ -230,53 +227,10 @@ app.add_middleware(
 def test_uvicorn_command_line(tmp_path: Path) -> None:
     """`uvicorn service:app` with configure() in the module: every line JSON, one error line."""
     (tmp_path / "service.py").write_text(textwrap.dedent(APP_MODULE))
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "service:app",
-        "--app-dir",
-        str(tmp_path),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--http",
-        "h11",
-        "--ws",
-        "none",
-    ]
-    lines: queue.Queue[str | None] = queue.Queue()
-    output: list[str] = []
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path
-    ) as process:
-
-        def read() -> None:
-            assert process.stdout is not None
-            for line in process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        reader = threading.Thread(target=read, name="uvicorn-stdout")
-        reader.start()
-        try:
-            url = None
-            while url is None:
-                line = lines.get(timeout=30)
-                assert line is not None, "".join(output)
-                output.append(line)
-                if "Uvicorn running on" in line:
-                    url = json.loads(line)["message"].split()[3]
-            statuses = exercise(url)
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            reader.join(30)
-    while (line := lines.get_nowait()) is not None:
-        output.append(line)
+    args = ("service:app", "--app-dir", str(tmp_path), "--http", "h11", "--ws", "none")
+    with uvicorn_process(tmp_path, *args) as served:
+        statuses = exercise(served.url)
+    output = served.output
 
     assert [200, 200, 500, 202, 200] == statuses
     events = [json.loads(line) for line in output]  # every line is JSON

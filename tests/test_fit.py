@@ -78,6 +78,21 @@ class TestShrinking:
         assert size(line) <= 4096
         assert "bytes cut]" in event["d"]["l"][0]
 
+    @pytest.mark.parametrize(
+        "payload",
+        [list(range(1_000_000)), {"items": tuple(range(100_000))}, [[0] * 10_000]],
+        ids=["list", "nested tuple", "nested list"],
+    )
+    def test_a_container_that_cannot_fit_is_replaced_whole(self, payload: Any) -> None:
+        """A list of a million numbers gives way to a marker; the line keeps the rest."""
+        event = {"message": "batch", "logger": "app", "job_id": "job-fit", "scene": 1}
+        line = fit_line({**event, "payload": payload}, dumps, 4096)
+        out = json.loads(line)
+
+        assert size(line) <= 4096
+        assert {**event, "payload": out["payload"]} == out
+        assert "items cut]" in json.dumps(out["payload"])
+
     def test_many_small_fields_fall_back_to_the_schema_fields(self) -> None:
         """When no string is big enough to cut, the schema fields and job id remain."""
         event = {

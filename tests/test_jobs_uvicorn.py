@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import queue
 import signal
-import subprocess
-import sys
 import textwrap
-import threading
 import time
 from pathlib import Path
 
 import httpx
+
+from .uvicorn_process import uvicorn_process
 
 APP_MODULE = """
 import asyncio
@@ -67,59 +65,21 @@ app = Starlette(
 def test_sigterm_writes_cancelled_line_and_sampler_state(tmp_path: Path) -> None:
     """SIGTERM: the lifespan's cancel_jobs() makes each job write its cancelled line and polls."""
     (tmp_path / "service.py").write_text(textwrap.dedent(APP_MODULE))
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "service:app",
-        "--app-dir",
-        str(tmp_path),
-        "--host",
-        "127.0.0.1",
-        "--port",
-        "0",
-        "--log-level",
-        "info",
-    ]
-    lines: queue.Queue[str | None] = queue.Queue()
-    output: list[str] = []
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path
-    ) as process:
-
-        def read() -> None:
-            assert process.stdout is not None
-            for line in process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        reader = threading.Thread(target=read, name="uvicorn-stdout")
-        reader.start()
-        try:
-            url = None
-            while url is None:
-                line = lines.get(timeout=30)
-                assert line is not None, "".join(output)
-                output.append(line)
-                if "Uvicorn running on" in line:
-                    url = json.loads(line)["message"].split()[3]
-            with httpx.Client(base_url=url, timeout=10) as client:
-                assert 202 == client.post("/generate").status_code
-                assert 202 == client.post("/generate").status_code
-                deadline = time.monotonic() + 10
-                while client.get("/status").json()["polls"] < 20:
-                    assert time.monotonic() < deadline
-                    time.sleep(0.01)
-                running = client.get("/status").json()["running"]
-            process.send_signal(signal.SIGTERM)
-            # uvicorn shuts down gracefully, then re-raises the signal it caught.
-            assert process.wait(timeout=30) in (0, -signal.SIGTERM)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            reader.join(30)
-    while (line := lines.get_nowait()) is not None:
-        output.append(line)
+    args = ("service:app", "--app-dir", str(tmp_path), "--log-level", "info")
+    with (
+        uvicorn_process(tmp_path, *args, stop=signal.SIGTERM) as served,
+        httpx.Client(base_url=served.url, timeout=10) as client,
+    ):
+        assert 202 == client.post("/generate").status_code
+        assert 202 == client.post("/generate").status_code
+        deadline = time.monotonic() + 10
+        while client.get("/status").json()["polls"] < 20:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        running = client.get("/status").json()["running"]
+    # uvicorn shuts down gracefully, then re-raises the signal it caught.
+    assert served.returncode in (0, -signal.SIGTERM)
+    output = served.output
 
     events = [json.loads(line) for line in output]
     assert 2 == len(running)

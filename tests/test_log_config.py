@@ -6,12 +6,7 @@ import io
 import json
 import logging
 import logging.config
-import queue
-import signal
-import subprocess
-import sys
 import textwrap
-import threading
 from pathlib import Path
 
 import httpx
@@ -20,6 +15,8 @@ import pytest
 import joblog
 from joblog.cli import main
 from joblog.cli.log_config import log_config
+
+from .uvicorn_process import uvicorn_process
 
 APP = """
 async def app(scope, receive, send):
@@ -33,38 +30,10 @@ async def app(scope, receive, send):
 def _serve(tmp_path: Path, *options: str) -> list[str]:
     """Run ``uvicorn app:app --log-config`` with *options*, make one request, stop it."""
     (tmp_path / "app.py").write_text(textwrap.dedent(APP))
-    command = [sys.executable, "-m", "uvicorn", "app:app", "--app-dir", str(tmp_path)]
-    command += ["--host", "127.0.0.1", "--port", "0", "--http", "h11", "--ws", "none", *options]
-    lines: queue.Queue[str | None] = queue.Queue()
-    output: list[str] = []
-    with subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path
-    ) as process:
-
-        def read() -> None:
-            assert process.stdout is not None
-            for line in process.stdout:
-                lines.put(line)
-            lines.put(None)
-
-        reader = threading.Thread(target=read, name="uvicorn-stdout")
-        reader.start()
-        try:
-            while not output or "Uvicorn running on" not in output[-1]:
-                line = lines.get(timeout=30)
-                assert line is not None, "".join(output)
-                output.append(line)
-            url = json.loads(output[-1])["message"].split()[3]
-            assert 200 == httpx.get(url, timeout=10).status_code
-            process.send_signal(signal.SIGINT)
-            process.wait(timeout=30)
-        finally:
-            if process.poll() is None:
-                process.kill()
-            reader.join(30)
-    while (line := lines.get_nowait()) is not None:
-        output.append(line)
-    return output
+    args = ("app:app", "--app-dir", str(tmp_path), "--http", "h11", "--ws", "none", *options)
+    with uvicorn_process(tmp_path, *args) as served:
+        assert 200 == httpx.get(served.url, timeout=10).status_code
+    return served.output
 
 
 def _write_config(tmp_path: Path, *options: str, capsys: pytest.CaptureFixture[str]) -> str:

@@ -1,8 +1,8 @@
 """
 Building blocks of an event dict shared by both front ends.
 
-Exception fields, the merge of ``structlog.contextvars`` bindings (from
-:mod:`joblog._interop`), and ``%``-interpolation that cannot raise.
+Exception fields and ``%``-interpolation that cannot raise (what
+structlog's ``contextvars`` bound is merged by :mod:`joblog._interop`).
 """
 
 from __future__ import annotations
@@ -12,15 +12,9 @@ import traceback
 from types import TracebackType
 from typing import Any, TypeAlias
 
-from . import _interop
 from .render import safe_repr, safe_str
 
 ExcInfo: TypeAlias = tuple[type[BaseException], BaseException, TracebackType | None]
-
-# The structlog bindings, read in one place (_interop); the front ends use these names.
-merge_structlog_context = _interop.merge
-STRUCTLOG_VARS = _interop.BOUND
-_REGISTRY = _interop.REGISTRY
 
 
 def normalize_exc_info(exc_info: object) -> ExcInfo | None:

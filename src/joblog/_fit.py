@@ -73,7 +73,10 @@ def fit_line(event: Mapping[str, Any], render: Renderer, limit: int) -> str:
     Returns:
         The shrunk line.
     """
-    plain = to_jsonable(event)
+    # A container too big on its own is replaced before anything walks it:
+    # converting and searching a list of a million numbers for strings to cut
+    # costs a second, and cutting strings could not shrink it anyway.
+    plain = to_jsonable(_without_oversized(event, limit))
     if not isinstance(plain, dict):  # pragma: no cover - to_jsonable keeps a dict a dict
         plain = {}
     line = render(plain)
@@ -89,6 +92,32 @@ def fit_line(event: Mapping[str, Any], render: Renderer, limit: int) -> str:
         container[key] = _cut(container[key], excess)
         line = render(plain)
     return render(_skeleton(plain, _size(line), limit))
+
+
+def _without_oversized(event: Mapping[str, Any], limit: int) -> dict[str, Any]:
+    """*event* with every container that cannot fit in *limit* bytes replaced by a marker.
+
+    A JSON value takes at least two bytes a list item (``0,``) and six a dict
+    item (``"k":0,``), so a list of more than ``limit // 2`` items, or a line
+    with more values than that in all, can never fit, whatever is cut.  Such
+    a part is replaced without being walked; the rest is copied as it is.
+    """
+    seen = [0]  # values visited so far, across the whole event
+    budget = limit // 2
+
+    def pruned(value: Any) -> Any:
+        seen[0] += 1
+        kind = type(value)
+        if kind is not dict and kind is not list and kind is not tuple:
+            return value
+        if seen[0] + len(value) > budget or (kind is dict and 6 * len(value) > limit):
+            return f"[... {kind.__name__} of {len(value)} items cut]"
+        if kind is dict:
+            return {key: pruned(item) for key, item in value.items()}
+        items = [pruned(item) for item in value]
+        return items if kind is list else tuple(items)
+
+    return {key: value if key in _KEPT else pruned(value) for key, value in event.items()}
 
 
 def _skeleton(plain: Mapping[str, Any], size: int, limit: int) -> dict[str, Any]:

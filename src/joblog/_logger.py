@@ -19,13 +19,9 @@ from typing import Any, Final
 import structlog
 
 from . import _config
-from ._events import (
-    STRUCTLOG_VARS,
-    exception_fields,
-    interpolate,
-    merge_structlog_context,
-    normalize_exc_info,
-)
+from ._events import exception_fields, interpolate, normalize_exc_info
+from ._interop import BOUND as STRUCTLOG_VARS
+from ._interop import merge as merge_structlog_context
 from ._schema import STACK
 from .context import SCHEMA_KEYS, _fields, safe_keys
 from .render import format_timestamp, safe_str

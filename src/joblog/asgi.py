@@ -23,7 +23,9 @@ from time import perf_counter
 from types import MappingProxyType
 from typing import Any, Final, TypeAlias
 
-from ._events import _REGISTRY
+from ._interop import REGISTRY as _STRUCTLOG
+from ._interop import restore as _restore_structlog
+from ._interop import save as _save_structlog
 from ._logged import mark_logged
 from ._logger import BoundLogger, get_logger
 from .context import SCHEMA_KEYS, JobSlot, _fields, job_slot, validate_job_id
@@ -884,21 +886,7 @@ def _content_length(headers: Iterable[tuple[bytes, bytes]]) -> int:
     return 0
 
 
-# structlog keeps one ContextVar per key ever bound (see _events.py); without
-# that registry (a future structlog) its bindings are not restored.
-_STRUCTLOG: Final[dict[str, Any]] = _REGISTRY if _REGISTRY is not None else {}
 _NOTHING_BOUND: Final[dict[str, Any]] = {}
-
-
-def _save_structlog() -> dict[str, Any]:
-    return {name: var.get() for name, var in list(_STRUCTLOG.items())}
-
-
-def _restore_structlog(saved: dict[str, Any]) -> None:
-    for name, var in list(_STRUCTLOG.items()):
-        value = saved.get(name, Ellipsis)  # Ellipsis is structlog's "unbound"
-        if var.get() is not value:
-            var.set(value)
 
 
 # --------------------------------------------------------------------------

@@ -19,11 +19,12 @@ import contextvars
 import functools
 import inspect
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from types import MappingProxyType, TracebackType
-from typing import Any, Final, ParamSpec, TypeVar, cast
+from typing import Any, Final, ParamSpec, TypeVar
 
 from . import _schema
+from ._blocks import Block, per_call
 
 __all__ = ["bind", "bind_job", "carry_context", "current_job_id", "new_job_id"]
 
@@ -109,7 +110,7 @@ def validate_job_id(job_id: object) -> str:
     return job_id
 
 
-class _Binding:
+class _Binding(Block[Any]):
     """
     Bind fields: at once, and for the duration of a ``with``/``async with`` block.
 
@@ -163,17 +164,6 @@ class _Binding:
     ) -> None:
         self._exit()
 
-    async def __aenter__(self) -> Any:
-        return self._enter()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._exit()
-
     def _fresh(self) -> _Binding:
         # A binding of its own per call: one shared token stack would be reset
         # from the wrong context when calls overlap (gather, threads).
@@ -192,22 +182,7 @@ class _Binding:
                 "held across a yield leaks into the code consuming it; bind inside the "
                 "body, around the work done between yields"
             )
-        if inspect.iscoroutinefunction(fn):
-            afn = cast("Callable[P, Awaitable[Any]]", fn)
-
-            @functools.wraps(fn)
-            async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-                with self._fresh():
-                    return await afn(*args, **kwargs)
-
-            return cast("Callable[P, R]", async_wrapper)
-
-        @functools.wraps(fn)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            with self._fresh():
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return per_call(fn, self._fresh)
 
 
 class _JobBinding(_Binding):

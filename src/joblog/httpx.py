@@ -185,9 +185,21 @@ class _Call:
         self.error: BaseException | None = None
         self._started = time.perf_counter()
 
-    def responded(self, response: httpx.Response) -> None:
+    def responded(self, response: httpx.Response, logged_stream: Any) -> httpx.Response:
+        """Note *response*; the line is written when its body (in *logged_stream*) closes."""
         self.status = response.status_code
         _replaced.set(self.request.url)
+        if response.is_closed:
+            # Built with its content (httpx.MockTransport, say): nothing left to read.
+            self.finish()
+        else:
+            response.stream = logged_stream(response.stream, self)
+        return response
+
+    def failed(self, exc: Exception) -> None:
+        """The transport raised: write the call's line with the exception."""
+        self.error = exc
+        self.finish()
 
     def finish(self) -> None:
         """Write the call's line (once); never raises."""
@@ -307,16 +319,9 @@ class LoggingTransport(httpx.BaseTransport):
         try:
             response = self._transport.handle_request(request)
         except Exception as exc:
-            call.error = exc
-            call.finish()
+            call.failed(exc)
             raise
-        call.responded(response)
-        if response.is_closed:
-            # Built with its content (httpx.MockTransport, say): nothing left to read.
-            call.finish()
-        else:
-            response.stream = _LoggedStream(response.stream, call)  # type: ignore[arg-type]
-        return response
+        return call.responded(response, _LoggedStream)
 
     def close(self) -> None:
         """Close the wrapped transport."""
@@ -353,16 +358,9 @@ class AsyncLoggingTransport(httpx.AsyncBaseTransport):
         try:
             response = await self._transport.handle_async_request(request)
         except Exception as exc:
-            call.error = exc
-            call.finish()
+            call.failed(exc)
             raise
-        call.responded(response)
-        if response.is_closed:
-            # Built with its content (httpx.MockTransport, say): nothing left to read.
-            call.finish()
-        else:
-            response.stream = _AsyncLoggedStream(response.stream, call)  # type: ignore[arg-type]
-        return response
+        return call.responded(response, _AsyncLoggedStream)
 
     async def aclose(self) -> None:
         """Close the wrapped transport."""

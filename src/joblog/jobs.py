@@ -28,16 +28,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
-import inspect
 import itertools
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, Final, ParamSpec, TypeVar, cast
+from typing import Any, Final, ParamSpec, TypeVar
 
 from . import _config, sampling
+from ._blocks import Block, per_call
 from ._logger import get_logger
 from .context import bind_job, new_job_id, validate_job_id
 from .otel import open_span
@@ -76,7 +75,7 @@ def _current_task() -> asyncio.Task[Any] | None:
         return None
 
 
-class _Job:
+class _Job(Block[str]):
     """
     The context manager and decorator returned by :func:`job`.
 
@@ -147,34 +146,8 @@ class _Job:
             if span is not None:
                 span.__exit__(exc_type, exc, tb)
 
-    async def __aenter__(self) -> str:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
-
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
-        if inspect.iscoroutinefunction(fn):
-            afn = cast("Callable[P, Awaitable[Any]]", fn)
-
-            @functools.wraps(fn)
-            async def async_wrapper(*args: P.args, **kwargs: P.kwargs) -> Any:
-                async with self._fresh():
-                    return await afn(*args, **kwargs)
-
-            return cast("Callable[P, R]", async_wrapper)
-
-        @functools.wraps(fn)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            with self._fresh():
-                return fn(*args, **kwargs)
-
-        return wrapper
+        return per_call(fn, self._fresh)
 
 
 def job(job_id: str | None = None, **fields: Any) -> _Job:

@@ -35,6 +35,7 @@ from collections.abc import Callable, Mapping, MutableMapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final
 
+from ._blocks import Block
 from .profiles import ServiceFields, normalize, service_fields
 from .render import safe_str, to_jsonable
 
@@ -229,7 +230,7 @@ def to_attributes(fields: Mapping[str, Any], *, limit: int = 128) -> dict[str, A
 # --------------------------------------------------------------------------
 
 
-class Span:
+class Span(Block["Span"]):
     """
     A span around a block: ``with`` and ``async with``.
 
@@ -285,17 +286,6 @@ class Span:
             current.end()
             with contextlib.suppress(Exception):
                 context.detach(self._token)
-
-    async def __aenter__(self) -> Span:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
 
 
 def span(

@@ -56,6 +56,7 @@ from types import TracebackType
 from typing import Any, Final
 
 from . import _config, _interop
+from ._blocks import Block
 from ._fork import renew_in_child
 from ._logger import LEVEL_METHODS, BoundLogger, _emit, _nop
 from .context import _fields
@@ -275,7 +276,7 @@ def _sampling_method(levelno: int, level: str) -> Callable[..., None]:
     return method
 
 
-class SampledLogger:
+class SampledLogger(Block["SampledLogger"]):
     """
     A logger for polling loops, returned by :func:`sampled`.
 
@@ -360,17 +361,6 @@ class SampledLogger:
         return self
 
     def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self._leave()
-
-    async def __aenter__(self) -> SampledLogger:
-        return self.__enter__()
-
-    async def __aexit__(
         self,
         exc_type: type[BaseException] | None,
         exc: BaseException | None,

@@ -14,6 +14,7 @@ import time
 from types import TracebackType
 from typing import Any
 
+from ._blocks import Block
 from ._events import exception_fields
 from ._logger import BoundLogger, get_logger
 from .context import _Binding, safe_keys
@@ -22,7 +23,7 @@ from .otel import open_span
 __all__ = ["stage"]
 
 
-class _Stage:
+class _Stage(Block["_Stage"]):
     """The context manager returned by :func:`stage` (``with`` and ``async with``)."""
 
     __slots__ = (
@@ -98,17 +99,6 @@ class _Stage:
             span, self._span = self._span, None
             if span is not None:
                 span.__exit__(exc_type, exc, tb)
-
-    async def __aenter__(self) -> _Stage:
-        return self.__enter__()
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.__exit__(exc_type, exc, tb)
 
 
 def stage(

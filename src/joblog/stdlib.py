@@ -19,7 +19,9 @@ import orjson
 from pythonjsonlogger.json import JsonFormatter
 
 from . import _config
-from ._events import STRUCTLOG_VARS, exception_fields, interpolate, merge_structlog_context
+from ._events import exception_fields, interpolate
+from ._interop import BOUND as STRUCTLOG_VARS
+from ._interop import merge as merge_structlog_context
 from ._logged import was_logged
 from .context import SCHEMA_KEYS, _fields
 from .render import dumps, format_timestamp, safe_str
